@@ -64,6 +64,7 @@ pub struct Client {
     audit_enabled: bool,
     session_key: DerivedKey,
     loaded: Option<Loaded>,
+    decryptions: u64,
 }
 
 /// A policy as callers see it.
@@ -161,6 +162,7 @@ impl Client {
             keyfile,
             access,
             loaded: None,
+            decryptions: 0,
         };
         match client.refresh() {
             Ok(()) => {
@@ -178,6 +180,12 @@ impl Client {
 
     pub fn dir(&self) -> &Path {
         &self.paths.dir
+    }
+
+    /// How many times this client has decrypted the vault file: once per
+    /// change on disk by someone else, never per read.
+    pub fn decryptions(&self) -> u64 {
+        self.decryptions
     }
 
     /// Whether a vault file exists in the directory (no credentials needed).
@@ -576,6 +584,7 @@ impl Client {
                 ),
             ));
         }
+        self.decryptions += 1;
         let plaintext = self.credential.decrypt(&ciphertext)?;
         let vault = Vault::decode(&plaintext)?;
         self.loaded = Some(Loaded {

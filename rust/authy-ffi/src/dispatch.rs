@@ -11,6 +11,17 @@ use crate::request::Request;
 /// Parses a request; a malformed one is `invalid_request` with serde's
 /// explanation, minus any quoted input (which may be a secret value).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    // serde would also take a JSON array for a struct, filling its fields
+    // by position (`["store","a","v"]`), a form the ABI does not have.
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first != Some(&b'{') {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            "malformed request: a request is a JSON object",
+        ));
+    }
     serde_json::from_slice(bytes).map_err(|e| {
         Error::new(
             ErrorKind::InvalidRequest,
@@ -41,11 +52,11 @@ fn redact_quoted(message: &str) -> String {
 
 pub fn call(handle: u64, request: Request) -> Result<Vec<u8>, Error> {
     match request {
-        Request::Ping => success(&"pong"),
+        Request::Ping {} => success(&"pong"),
         Request::IsInitialized { dir } => success(&Client::is_initialized(dir.as_deref())?),
         Request::GenerateKeyfile { path } => success(&Client::generate_keyfile(&path)?),
         #[cfg(debug_assertions)]
-        Request::DebugPanic => panic!("deliberate panic for tests"),
+        Request::DebugPanic {} => panic!("deliberate panic for tests"),
         request => {
             let shared = handles::get(handle)?;
             let mut client = shared.lock().map_err(|_| {
@@ -61,7 +72,7 @@ pub fn call(handle: u64, request: Request) -> Result<Vec<u8>, Error> {
 
 fn on_client(client: &mut Client, request: Request) -> Result<Vec<u8>, Error> {
     match request {
-        Request::Init => success(&client.init()?),
+        Request::Init {} => success(&client.init()?),
         Request::Get { name } => success(&client.get(&name)?),
         Request::GetOrNull { name } => success(&client.get_or_null(&name)?),
         Request::Store { name, value, force } => success(&client.store(&name, value, force)?),
@@ -98,7 +109,7 @@ fn on_client(client: &mut Client, request: Request) -> Result<Vec<u8>, Error> {
             },
         )?),
         Request::GetPolicy { name } => success(&client.get_policy(&name)?),
-        Request::ListPolicies => success(&client.list_policies()?),
+        Request::ListPolicies {} => success(&client.list_policies()?),
         Request::UpdatePolicy {
             name,
             allow,
@@ -121,16 +132,16 @@ fn on_client(client: &mut Client, request: Request) -> Result<Vec<u8>, Error> {
             label,
             run_only,
         } => success(&client.create_session(&scope, ttl_seconds, label, run_only)?),
-        Request::ListSessions => success(&client.list_sessions()?),
+        Request::ListSessions {} => success(&client.list_sessions()?),
         Request::RevokeSession { id } => success(&client.revoke_session(&id)?),
         Request::Batch { writes } => success(&client.batch(writes)?),
-        Request::AuditEntries => success(&client.audit_entries()?),
-        Request::VerifyAudit => success(&client.verify_audit()?),
-        Request::Ping | Request::IsInitialized { .. } | Request::GenerateKeyfile { .. } => {
+        Request::AuditEntries {} => success(&client.audit_entries()?),
+        Request::VerifyAudit {} => success(&client.verify_audit()?),
+        Request::Ping {} | Request::IsInitialized { .. } | Request::GenerateKeyfile { .. } => {
             unreachable!("handled without a client")
         }
         #[cfg(debug_assertions)]
-        Request::DebugPanic => unreachable!("handled without a client"),
+        Request::DebugPanic {} => unreachable!("handled without a client"),
     }
 }
 

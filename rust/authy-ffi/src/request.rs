@@ -50,7 +50,9 @@ impl OpenRequest {
 }
 
 /// The request of `authy_call`. Variants under "no handle" may be sent
-/// with handle 0.
+/// with handle 0. Operations without fields are written `Op {}` rather than
+/// `Op`: serde ignores extra members of an internally tagged unit variant,
+/// while an empty struct variant refuses them like every other variant.
 #[derive(Deserialize)]
 #[serde(
     tag = "op",
@@ -60,7 +62,7 @@ impl OpenRequest {
 )]
 pub enum Request {
     // no handle
-    Ping,
+    Ping {},
     IsInitialized {
         #[serde(default)]
         dir: Option<PathBuf>,
@@ -69,10 +71,10 @@ pub enum Request {
         path: PathBuf,
     },
     #[cfg(debug_assertions)]
-    DebugPanic,
+    DebugPanic {},
 
     // on an open handle
-    Init,
+    Init {},
     Get {
         name: String,
     },
@@ -120,7 +122,7 @@ pub enum Request {
     GetPolicy {
         name: String,
     },
-    ListPolicies,
+    ListPolicies {},
     UpdatePolicy {
         name: String,
         #[serde(default)]
@@ -144,15 +146,15 @@ pub enum Request {
         #[serde(default)]
         run_only: bool,
     },
-    ListSessions,
+    ListSessions {},
     RevokeSession {
         id: String,
     },
     Batch {
         writes: Vec<WriteOp>,
     },
-    AuditEntries,
-    VerifyAudit,
+    AuditEntries {},
+    VerifyAudit {},
 }
 
 /// Tells a field given as `null` (`Some(None)`) from one left out (`None`).

@@ -1,0 +1,125 @@
+/**
+ * Step 4 of the library lookup: the release artifact for this version and
+ * platform, downloaded into a cache through a temporary file, checked
+ * against the SHA-256 that ships in `artifacts.ts`, then renamed into
+ * place. A cached copy is checked again every time it is loaded.
+ *
+ * @module
+ */
+
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { artifacts, type Artifact } from "./artifacts.ts";
+import { libraryLoadError } from "./errors.ts";
+import type { LibraryHost } from "./library.ts";
+import { VERSION } from "./version.ts";
+
+/** Where release artifacts are published unless `AUTHY_VAULT_BASE_URL` says otherwise. */
+export const DEFAULT_BASE_URL = "https://github.com/authy-vault/authy-vault/releases/download";
+
+/** Everything one download needs; tests and mirrors may pass their own. */
+export interface DownloadConfig {
+  /** Base address; the file is fetched from `<baseUrl>/v<version>/<file>`. */
+  baseUrl: string;
+  /** Directory of the cache; the file lands in `<cacheDir>/<version>/<file>`. */
+  cacheDir: string;
+  /** The module version to fetch. */
+  version: string;
+  /** The file name and its expected SHA-256. */
+  artifact: Artifact;
+}
+
+/** The platform key of `artifacts.ts`, e.g. `linux-x86_64`. */
+export function platformKey(host: LibraryHost): string {
+  return `${host.os}-${host.arch}`;
+}
+
+/** The download settings for this host, or why there are none. */
+export function downloadConfig(host: LibraryHost): DownloadConfig | string {
+  const artifact = artifacts[platformKey(host)];
+  if (!artifact) return `no release artifact is published for ${platformKey(host)}`;
+  const cacheDir = host.readEnv("AUTHY_VAULT_CACHE") ??
+    withSuffix(host.readEnv("XDG_CACHE_HOME"), "authy-vault") ??
+    withSuffix(host.readEnv("HOME"), ".cache/authy-vault");
+  if (!cacheDir) return "no cache directory: set AUTHY_VAULT_CACHE or HOME";
+  const baseUrl = host.readEnv("AUTHY_VAULT_BASE_URL") ?? DEFAULT_BASE_URL;
+  return { baseUrl, cacheDir, version: VERSION, artifact };
+}
+
+function withSuffix(dir: string | undefined, suffix: string): string | undefined {
+  return dir ? join(dir, suffix) : undefined;
+}
+
+/** Where the artifact lives in the cache. */
+export function cachePath(config: DownloadConfig): string {
+  return join(config.cacheDir, config.version, config.artifact.file);
+}
+
+/** The artifact's address. */
+export function artifactUrl(config: DownloadConfig): string {
+  return `${config.baseUrl.replace(/\/+$/, "")}/v${config.version}/${config.artifact.file}`;
+}
+
+/** Lowercase hex SHA-256 of bytes. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** The cached artifact's path if it is there and intact; otherwise `undefined`. */
+export function verifiedCachedCopy(config: DownloadConfig): string | undefined {
+  const path = cachePath(config);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  return sha256Hex(bytes) === config.artifact.sha256 ? path : undefined;
+}
+
+/**
+ * Fetches the artifact into the cache and returns its path. The bytes are
+ * verified before they are renamed into place, so the cache never holds
+ * an unverified file under the artifact's name.
+ */
+export async function download(config: DownloadConfig): Promise<string> {
+  const url = artifactUrl(config);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw libraryLoadError(`cannot download the native library from ${url}: ${message(error)}`, error);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw libraryLoadError(
+      `cannot download the native library from ${url}: HTTP ${response.status} ${response.statusText}`,
+    );
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const actual = sha256Hex(bytes);
+  if (actual !== config.artifact.sha256) {
+    throw libraryLoadError(
+      `refusing the native library downloaded from ${url}: its SHA-256 is ${actual}, ` +
+        `but this module expects ${config.artifact.sha256} for ${config.artifact.file}`,
+    );
+  }
+  const target = cachePath(config);
+  const dir = join(config.cacheDir, config.version);
+  const temp = join(dir, `.${config.artifact.file}.${randomBytes(8).toString("hex")}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(temp, bytes, { mode: 0o600 });
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw libraryLoadError(`cannot write the native library to ${target}: ${message(error)}`, error);
+  }
+  return target;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,2 @@
+/** The version of this module; release artifacts are published under it. */
+export const VERSION = "0.1.0";
