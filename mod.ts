@@ -2,14 +2,15 @@
  * `@authy/vault`: the authy secrets vault for Deno, through a native engine.
  *
  * ```ts
- * import { Authy, SecretNotFound } from "@authy/vault";
+ * import { Authy } from "@authy/vault";
  *
- * using vault = await Authy.open({ keyfile: "/path/to/vault.key" });
- * const env = vault.buildEnvMap("deploy");
+ * Authy.generateKeyfile("/tmp/authy-doc/vault.key");
+ * using vault = await Authy.open({ keyfile: "/tmp/authy-doc/vault.key", dir: "/tmp/authy-doc" });
+ * vault.initVault();
+ * vault.store("db-url", "postgres://localhost/app");
  * ```
  *
- * Needs `--allow-ffi`. The native library is found as described in the
- * README ("How the native library is found").
+ * Needs `--allow-ffi`. See the README for how the native library is found.
  *
  * @module
  */
@@ -19,6 +20,4 @@ import { denoLoader } from "./ffi/deno.ts";
 
 installLoader(denoLoader);
 
-export { Authy } from "./ffi/client.ts";
-export * from "./ffi/errors.ts";
-export type * from "./ffi/types.ts";
+export * from "./ffi/public.ts";

@@ -6,7 +6,7 @@
  */
 
 import { RESPONSE_HEADER_BYTES, symbols, type NativeLibrary } from "./symbols.ts";
-import type { LibraryHost } from "./library.ts";
+import { type LibraryHost, localBuildPath } from "./library.ts";
 import { createLoader } from "./loader.ts";
 import type { NativeLoader } from "./native.ts";
 
@@ -28,7 +28,8 @@ function take(lib: Bound, pointer: Deno.PointerValue): Uint8Array {
   return bytes;
 }
 
-function bind(path: string): NativeLibrary {
+/** Opens the library at `path` with Deno's FFI. */
+export function bind(path: string): NativeLibrary {
   const lib = Deno.dlopen(path, denoSymbols).symbols;
   return {
     path,
@@ -55,4 +56,5 @@ export const denoLoader: NativeLoader = createLoader({
     }
   },
   load: bind,
+  developmentPaths: () => localBuildPath(Deno.build.os),
 } satisfies LibraryHost);

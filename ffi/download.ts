@@ -11,7 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { artifacts, type Artifact } from "./artifacts.ts";
+import type { Artifact } from "./artifacts.ts";
 import { libraryLoadError } from "./errors.ts";
 import type { LibraryHost } from "./library.ts";
 import { VERSION } from "./version.ts";
@@ -37,8 +37,11 @@ export function platformKey(host: LibraryHost): string {
 }
 
 /** The download settings for this host, or why there are none. */
-export function downloadConfig(host: LibraryHost): DownloadConfig | string {
-  const artifact = artifacts[platformKey(host)];
+export function downloadConfig(
+  host: LibraryHost,
+  manifest: Record<string, Artifact>,
+): DownloadConfig | string {
+  const artifact = manifest[platformKey(host)];
   if (!artifact) return `no release artifact is published for ${platformKey(host)}`;
   const cacheDir = host.readEnv("AUTHY_VAULT_CACHE") ??
     withSuffix(host.readEnv("XDG_CACHE_HOME"), "authy-vault") ??

@@ -27,7 +27,9 @@ export interface LibraryHost {
   readEnv(name: string): string | undefined;
   /** Opens the library at a path and binds the symbol table. */
   load(path: string): NativeLibrary;
-  /** Candidates of the runtime's own (step 3), if any. */
+  /** Step 2: local builds to try, e.g. {@link localBuildPath}. */
+  developmentPaths?(): string[];
+  /** Step 3: the runtime's packaged copies (the npm platform package). */
   packagedPaths?(): string[];
 }
 
@@ -58,9 +60,9 @@ export function fileUrlToPath(url: URL): string {
 }
 
 /** The local build's path, when this module runs from a source checkout. */
-export function localBuildPath(os: string): string | undefined {
+export function localBuildPath(os: string): string[] {
   const url = new URL(`../rust/target/release/${libraryFileName(os)}`, import.meta.url);
-  return url.protocol === "file:" ? fileUrlToPath(url) : undefined;
+  return url.protocol === "file:" ? [fileUrlToPath(url)] : [];
 }
 
 /** The candidates of steps 1 to 3, in order. */
@@ -69,8 +71,9 @@ export function candidates(host: LibraryHost, options: LibraryOptions = {}): Can
   const fromEnv = host.readEnv("AUTHY_VAULT_LIB");
   if (fromEnv) return [{ source: "AUTHY_VAULT_LIB", path: fromEnv }];
   const found: Candidate[] = [];
-  const local = localBuildPath(host.os);
-  if (local) found.push({ source: "local build", path: local });
+  for (const path of host.developmentPaths?.() ?? []) {
+    found.push({ source: "local build", path });
+  }
   for (const path of host.packagedPaths?.() ?? []) {
     found.push({ source: "platform package", path });
   }

@@ -8,6 +8,7 @@
 import { candidates, type LibraryHost, type LibraryOptions, loadFirst } from "./library.ts";
 import { download, downloadConfig, verifiedCachedCopy } from "./download.ts";
 import type { NativeLoader } from "./native.ts";
+import { type Artifact, artifacts } from "./artifacts.ts";
 import type { NativeLibrary } from "./symbols.ts";
 import { AuthyError, libraryLoadError } from "./errors.ts";
 
@@ -18,13 +19,19 @@ function explicit(host: LibraryHost, options: LibraryOptions): boolean {
 const NO_CACHE_HINT =
   "\nno verified release artifact is in the download cache; `await Authy.open(...)` downloads it";
 
-/** A loader over a runtime's host description. */
-export function createLoader(host: LibraryHost): NativeLoader {
+/**
+ * A loader over a runtime's host description. `manifest` holds the
+ * expected SHA-256 of each platform's release artifact.
+ */
+export function createLoader(
+  host: LibraryHost,
+  manifest: Record<string, Artifact> = artifacts,
+): NativeLoader {
   return {
     loadSync(options: LibraryOptions): NativeLibrary {
       const list = candidates(host, options);
       if (!explicit(host, options)) {
-        const config = downloadConfig(host);
+        const config = downloadConfig(host, manifest);
         const cached = typeof config === "string" ? undefined : verifiedCachedCopy(config);
         if (cached) list.push({ source: "download cache", path: cached });
         else return loadFirst(host, list, [], NO_CACHE_HINT);
@@ -37,7 +44,7 @@ export function createLoader(host: LibraryHost): NativeLoader {
         return this.loadSync(options);
       } catch (error) {
         if (explicit(host, options) || isPermissionFailure(error)) throw error;
-        const config = downloadConfig(host);
+        const config = downloadConfig(host, manifest);
         if (typeof config === "string") throw withHint(error, `; ${config}`);
         const path = await download(config);
         return loadFirst(host, [{ source: "downloaded release artifact", path }]);
