@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: `npm ci && npm test` runs this on a fresh clone.
+# Rust checks and tests, the release library, TypeScript checks, then the
+# Deno suite with the permissions documented in the README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deno=node_modules/.bin/deno
+step() { printf '\n=== %s\n' "$*"; }
+
+step "Rust: fmt, clippy, tests, release build"
+(
+  cd rust
+  cargo fmt --all --check
+  cargo clippy --all-targets -- -D warnings
+  cargo test
+  cargo build --release
+)
+
+step "TypeScript: fmt, lint, check, doc lint, README code blocks"
+"$deno" fmt --check
+"$deno" lint
+"$deno" check mod.ts ffi/ tests/ examples/
+"$deno" check --doc-only README.md
+"$deno" doc --lint mod.ts
+
+step "Deno conformance, loader and permission tests"
+"$deno" test --allow-ffi --allow-read --allow-write --allow-env --allow-run \
+  --allow-net=127.0.0.1 tests/deno/
+
+step "Demo (smoke run)"
+"$deno" run --allow-ffi --allow-read --allow-write --allow-env examples/demo.ts >/dev/null
+echo "all checks passed"
