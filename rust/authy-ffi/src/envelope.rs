@@ -72,10 +72,81 @@ pub fn into_raw(mut json: Vec<u8>) -> *mut u8 {
 /// # Safety
 /// `ptr` must come from [`into_raw`] and not have been freed.
 pub unsafe fn free_response(ptr: *mut u8) {
+    dispose_block(ptr, drop);
+}
+
+/// Overwrites a whole block made by [`into_raw`], its length header
+/// included, with zeros; returns the block's total size in bytes.
+///
+/// # Safety
+/// `ptr` must come from [`into_raw`] and not have been freed or zeroed.
+pub unsafe fn zero_block(ptr: *mut u8) -> usize {
     let mut len_bytes = [0u8; HEADER];
     std::ptr::copy_nonoverlapping(ptr, len_bytes.as_mut_ptr(), HEADER);
     let total = HEADER + u64::from_le_bytes(len_bytes) as usize;
-    let mut block: Box<[u8]> = Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, total));
-    block.zeroize();
-    drop(block);
+    std::slice::from_raw_parts_mut(ptr, total).zeroize();
+    total
+}
+
+/// Zeroes a block, then hands it to `dispose` (which frees it by dropping
+/// it); split from [`free_response`] so a test can look at the bytes
+/// between the two steps.
+///
+/// # Safety
+/// As for [`zero_block`].
+unsafe fn dispose_block(ptr: *mut u8, dispose: impl FnOnce(Box<[u8]>)) {
+    let total = zero_block(ptr);
+    dispose(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+        ptr, total,
+    )));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &[u8] = br#"{"ok":true,"value":"not-a-real-secret"}"#;
+
+    #[test]
+    fn into_raw_lays_out_a_length_then_the_bytes() {
+        let ptr = into_raw(BODY.to_vec());
+        // SAFETY: the block is HEADER + BODY.len() bytes, freed once.
+        unsafe {
+            let block = std::slice::from_raw_parts(ptr, HEADER + BODY.len());
+            assert_eq!(block[..HEADER], (BODY.len() as u64).to_le_bytes());
+            assert_eq!(&block[HEADER..], BODY);
+            free_response(ptr);
+        }
+    }
+
+    #[test]
+    fn zero_block_zeroes_every_byte_and_reports_the_size() {
+        let ptr = into_raw(BODY.to_vec());
+        // SAFETY: the block is live until it is dropped at the end, with
+        // the size into_raw gave it.
+        unsafe {
+            let total = zero_block(ptr);
+            assert_eq!(total, HEADER + BODY.len());
+            let block = std::slice::from_raw_parts(ptr, total);
+            assert!(block.iter().all(|&b| b == 0), "bytes left after zeroing");
+            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                ptr, total,
+            )));
+        }
+    }
+
+    #[test]
+    fn free_response_path_zeroes_before_freeing() {
+        // The same path as free_response, with a look at the block just
+        // before it is dropped.
+        let ptr = into_raw(BODY.to_vec());
+        let mut seen = None;
+        // SAFETY: a fresh block, released once (by the closure's drop).
+        unsafe {
+            dispose_block(ptr, |block| {
+                seen = Some((block.len(), block.iter().all(|&b| b == 0)));
+            });
+        }
+        assert_eq!(seen, Some((HEADER + BODY.len(), true)), "block not zeroed");
+    }
 }

@@ -67,7 +67,11 @@ fn requests_that_are_not_objects_are_refused() {
         invalid(call(0, &request));
         invalid(call(f.handle, &request));
     }
-    for request in [json!(null), json!([]), json!([path_str(&f.dir), null, path_str(&f.keyfile)])] {
+    for request in [
+        json!(null),
+        json!([]),
+        json!([path_str(&f.dir), null, path_str(&f.keyfile)]),
+    ] {
         invalid(open(&request));
     }
     assert_eq!(f.ok(json!({"op": "list"})), json!([]), "nothing was stored");
@@ -144,7 +148,10 @@ fn unknown_fields_are_refused() {
         invalid(f.call(request));
     }
     invalid(call(0, &json!({"op": "ping", "dir": null})));
-    invalid(call(0, &json!({"op": "isInitialized", "dir": path_str(&f.dir), "x": 1})));
+    invalid(call(
+        0,
+        &json!({"op": "isInitialized", "dir": path_str(&f.dir), "x": 1}),
+    ));
     invalid(call(0, &json!({"op": "debugPanic", "x": 1})));
     invalid(open(&json!({
         "dir": path_str(&f.dir), "keyfile": path_str(&f.keyfile), "readOnly": true,
@@ -156,7 +163,10 @@ fn unknown_fields_are_refused() {
 #[test]
 fn duplicate_fields_are_refused() {
     let f = Fixture::new();
-    invalid(call_bytes(f.handle, br#"{"op":"get","name":"a","name":"b"}"#));
+    invalid(call_bytes(
+        f.handle,
+        br#"{"op":"get","name":"a","name":"b"}"#,
+    ));
     invalid(call_bytes(0, br#"{"op":"ping","op":"ping"}"#));
     let k = path_str(&f.keyfile);
     let twice = format!(r#"{{"keyfile":"{k}","keyfile":"{k}"}}"#);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use common::{
-    call, call_bytes, err, generate_keyfile, ok, open, path_str, plant_vault, Fixture, Failure,
+    call, call_bytes, err, generate_keyfile, ok, open, path_str, plant_vault, Failure, Fixture,
 };
 
 /// kind, code, exitCode: the table of `vault-format.md`, then the kinds
@@ -109,7 +109,8 @@ fn cases() -> Vec<Case> {
             kind: "PolicyNotFound",
             how: "createSession on a missing scope",
             provoke: || {
-                Fixture::new().call(json!({"op": "createSession", "scope": "nope", "ttlSeconds": 60}))
+                Fixture::new()
+                    .call(json!({"op": "createSession", "scope": "nope", "ttlSeconds": 60}))
             },
         },
         Case {
@@ -313,8 +314,10 @@ fn cases() -> Vec<Case> {
             provoke: || {
                 let f = Fixture::new();
                 f.ok(json!({"op": "createPolicy", "name": "app", "allow": ["*"]}));
-                f.call(json!({"op": "buildEnvMap", "scope": "app", "uppercase": true,
-                              "replaceDash": "_", "prefix": "A=B"}))
+                f.call(
+                    json!({"op": "buildEnvMap", "scope": "app", "uppercase": true,
+                              "replaceDash": "_", "prefix": "A=B"}),
+                )
             },
         },
         Case {

@@ -111,7 +111,13 @@ pub fn open(request: &Value) -> Value {
 pub fn call_bytes(handle: u64, request: &[u8]) -> Value {
     setup();
     // SAFETY: as in `open_bytes`.
-    unsafe { envelope(take_block(authy_call(handle, request.as_ptr(), request.len()))) }
+    unsafe {
+        envelope(take_block(authy_call(
+            handle,
+            request.as_ptr(),
+            request.len(),
+        )))
+    }
 }
 
 /// `authy_call` with a JSON request.
