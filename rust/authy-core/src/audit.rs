@@ -117,27 +117,21 @@ impl AuditLog {
         }
     }
 
+    /// Reads the chain value the next line will sign, so that a damaged
+    /// log is found before a write is saved rather than after. The caller
+    /// holds the vault's write lock.
+    pub fn prepare(&mut self) -> Result<()> {
+        self.open_at_tail().map(|_| ())
+    }
+
     /// Appends events; the caller holds the vault's write lock so that no
     /// other writer can interleave and break the chain.
     pub fn append(&mut self, now: Timestamp, events: &[Event]) -> Result<()> {
         if events.is_empty() {
             return Ok(());
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true)
-            .mode(0o600)
-            .open(&self.path)
-            .map_err(|e| Error::io("open audit log", &self.path, &e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| Error::io("stat audit log", &self.path, &e))?
-            .len();
-        let mut prev = match &self.tail {
-            Some((known_len, value)) if *known_len == len => value.clone(),
-            _ => last_chain_value(&mut file, len, &self.path)?,
-        };
+        let (mut file, len) = self.open_at_tail()?;
+        let mut prev = self.tail.as_ref().map(|t| t.1.clone()).unwrap_or_default();
         let timestamp = format_z(&now);
         let mut lines = String::new();
         for event in events {
@@ -159,6 +153,27 @@ impl AuditLog {
             .map_err(|e| Error::io("append to audit log", &self.path, &e))?;
         self.tail = Some((len + lines.len() as u64, prev));
         Ok(())
+    }
+
+    /// Opens the log for appending and brings `tail` up to date with it:
+    /// no read at all when the file is as we left it.
+    fn open_at_tail(&mut self) -> Result<(File, u64)> {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .mode(0o600)
+            .open(&self.path)
+            .map_err(|e| Error::io("open audit log", &self.path, &e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| Error::io("stat audit log", &self.path, &e))?
+            .len();
+        if !matches!(&self.tail, Some((known, _)) if *known == len) {
+            let value = last_chain_value(&mut file, len, &self.path)?;
+            self.tail = Some((len, value));
+        }
+        Ok((file, len))
     }
 
     pub fn entries(&self) -> Result<Vec<AuditEntry>> {
@@ -229,14 +244,14 @@ fn last_chain_value(file: &mut File, len: u64, path: &Path) -> Result<String> {
         let trimmed = trim_trailing_newlines(&tail);
         if let Some(pos) = trimmed.iter().rposition(|&b| b == b'\n') {
             let line = String::from_utf8_lossy(&trimmed[pos + 1..]).into_owned();
-            return Ok(parse_line(&line, 0)?.chain_hmac);
+            return last_line(&line);
         }
         if start == 0 {
             if trimmed.is_empty() {
                 return Ok(String::new());
             }
             let line = String::from_utf8_lossy(trimmed).into_owned();
-            return Ok(parse_line(&line, 1)?.chain_hmac);
+            return last_line(&line);
         }
         let step = CHUNK.min(start);
         start -= step;
@@ -247,6 +262,20 @@ fn last_chain_value(file: &mut File, len: u64, path: &Path) -> Result<String> {
         chunk.extend_from_slice(&tail);
         tail = chunk;
     }
+}
+
+fn last_line(line: &str) -> Result<String> {
+    serde_json::from_str::<AuditEntry>(line)
+        .map(|entry| entry.chain_hmac)
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::AuditChainBroken,
+                format!(
+                    "the last line of the audit log is not a valid entry ({}); nothing was written: repair or move audit.log",
+                    json_problem(&e)
+                ),
+            )
+        })
 }
 
 fn trim_trailing_newlines(bytes: &[u8]) -> &[u8] {

@@ -43,10 +43,22 @@ enum Access {
     Token { hmac: Vec<u8> },
 }
 
-/// The rights a call runs with: everything, or one scope read-only.
+/// The rights a call runs with: everything, or one session's scope,
+/// read-only. A session sees its own policy and record, nobody else's.
 struct Grant {
     scope: Option<String>,
+    session: Option<String>,
     run_only: bool,
+}
+
+impl Grant {
+    fn sees_policy(&self, name: &str) -> bool {
+        self.scope.as_deref().is_none_or(|scope| scope == name)
+    }
+
+    fn sees_session(&self, id: &str) -> bool {
+        self.session.as_deref().is_none_or(|own| own == id)
+    }
 }
 
 struct Loaded {
@@ -459,7 +471,15 @@ impl Client {
 
     pub fn get_policy(&mut self, name: &str) -> Result<PolicyView> {
         self.refresh()?;
-        self.grant()?;
+        if !self.grant()?.sees_policy(name) {
+            return Err(Error::new(
+                ErrorKind::AccessDenied,
+                format!(
+                    "this session may only read its own policy, not {}",
+                    shown_name(name)
+                ),
+            ));
+        }
         self.vault()
             .policies
             .get(name)
@@ -469,8 +489,14 @@ impl Client {
 
     pub fn list_policies(&mut self) -> Result<Vec<PolicyView>> {
         self.refresh()?;
-        self.grant()?;
-        Ok(self.vault().policies.values().map(policy_view).collect())
+        let grant = self.grant()?;
+        Ok(self
+            .vault()
+            .policies
+            .values()
+            .filter(|p| grant.sees_policy(&p.name))
+            .map(policy_view)
+            .collect())
     }
 
     pub fn create_session(
@@ -521,8 +547,14 @@ impl Client {
 
     pub fn list_sessions(&mut self) -> Result<Vec<SessionView>> {
         self.refresh()?;
-        self.grant()?;
-        Ok(self.vault().sessions.iter().map(session_view).collect())
+        let grant = self.grant()?;
+        Ok(self
+            .vault()
+            .sessions
+            .iter()
+            .filter(|r| grant.sees_session(&r.id))
+            .map(session_view)
+            .collect())
     }
 
     pub fn revoke_session(&mut self, id: &str) -> Result<()> {
@@ -601,12 +633,14 @@ impl Client {
         match &self.access {
             Access::Owner => Ok(Grant {
                 scope: None,
+                session: None,
                 run_only: false,
             }),
             Access::Token { hmac } => {
                 let record = session::validate(&self.vault().sessions, hmac, time::now())?;
                 Ok(Grant {
                     scope: Some(record.scope.clone()),
+                    session: Some(record.id.clone()),
                     run_only: record.run_only,
                 })
             }
@@ -653,6 +687,12 @@ impl Client {
     /// Runs one change under the lock against the newest vault on disk.
     fn write<T>(&mut self, change: impl FnOnce(&mut Draft) -> Result<T>) -> Result<T> {
         self.refuse_token()?;
+        // Without a vault (perhaps without even its directory, where the
+        // lock file lives) the answer is "not initialized", not an I/O error.
+        if storage::stamp(&self.paths.vault)?.is_none() {
+            self.loaded = None;
+            return Err(storage::not_initialized(&self.paths.vault));
+        }
         let _lock = WriteLock::acquire(&self.paths)?;
         storage::remove_stale_temporaries(&self.paths.dir);
         self.refresh()?;
@@ -675,6 +715,9 @@ impl Client {
     /// events. The caller holds the lock.
     fn save(&mut self, mut draft: Draft) -> Result<()> {
         if draft.changed {
+            if self.audit_enabled {
+                self.audit.prepare()?;
+            }
             draft.vault.modified_at = draft.now;
             let plaintext = draft.vault.encode()?;
             let ciphertext = self.credential.encrypt(&plaintext)?;

@@ -6,6 +6,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -191,8 +192,21 @@ fn write_then_rename(temp: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io("create", temp, &e))?;
     file.write_all(bytes)
         .map_err(|e| Error::io("write", temp, &e))?;
+    // Automatic file times advance in coarse ticks and inodes get reused,
+    // so two quick writes of one length could share a stamp. An explicit
+    // nanosecond mtime, always past the file it replaces, keeps stamps apart.
+    file.set_modified(next_mtime(target))
+        .map_err(|e| Error::io("set the time of", temp, &e))?;
     file.sync_all().map_err(|e| Error::io("sync", temp, &e))?;
     fs::rename(temp, target).map_err(|e| Error::io("replace", target, &e))
+}
+
+fn next_mtime(replaced: &Path) -> SystemTime {
+    let now = SystemTime::now();
+    match fs::metadata(replaced).and_then(|m| m.modified()) {
+        Ok(previous) if previous >= now => previous + Duration::from_nanos(1),
+        _ => now,
+    }
 }
 
 /// Writes a small file that must not be readable by others (0600).

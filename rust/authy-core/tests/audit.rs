@@ -5,7 +5,7 @@
 mod common;
 
 use authy_core::audit::{chain_hmac, AuditEntry, DerivedKey};
-use authy_core::{EnvNaming, PolicySpec};
+use authy_core::{EnvNaming, ErrorKind, PolicySpec};
 use common::{assert_value, err, store, KeyVault};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
@@ -96,7 +96,8 @@ fn chain_hmac_matches_a_vector_computed_from_the_spec() {
     let h1 = chain_hmac(&key, "", &first);
     assert_eq!(h1, hand_chain(&hand, "", &first));
     assert_eq!(h1, VECTOR_1);
-    let data1 = "|2026-12-04T15:09:38.123+00:00|store|Some(\"db-url\")|api(passphrase)|success|None";
+    let data1 =
+        "|2026-12-04T15:09:38.123+00:00|store|Some(\"db-url\")|api(passphrase)|success|None";
     assert_eq!(h1, hand_hmac(&hand, data1));
 
     let h2 = chain_hmac(&key, &h1, &second);
@@ -368,17 +369,17 @@ fn each_operation_logs_its_name_outcome_and_detail() {
         assert!(line.starts_with("{\"timestamp\":\""), "{line}");
         let positions: Vec<usize> = fields
             .iter()
-            .map(|f| line.find(f).unwrap_or_else(|| panic!("{f} missing: {line}")))
+            .map(|f| {
+                line.find(f)
+                    .unwrap_or_else(|| panic!("{f} missing: {line}"))
+            })
             .collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{line}");
     }
     for e in &entries {
         assert!(e.timestamp.ends_with('Z'), "{}", e.timestamp);
         assert!(authy_core::time::parse(&e.timestamp).is_some());
-        let frac = e
-            .timestamp
-            .split_once('.')
-            .map_or(0, |(_, f)| f.len() - 1);
+        let frac = e.timestamp.split_once('.').map_or(0, |(_, f)| f.len() - 1);
         assert!([0, 3, 6, 9].contains(&frac), "{}", e.timestamp);
         assert_eq!(e.chain_hmac.len(), 64);
         assert!(e
@@ -408,10 +409,54 @@ fn refused_batch_logs_the_refusal_only() {
     ]));
     assert_eq!(e.kind, authy_core::ErrorKind::SecretAlreadyExists);
     let entries = c.audit_entries().unwrap();
-    assert_eq!(entries.len(), before + 1, "the unsaved store of b is not logged");
+    assert_eq!(
+        entries.len(),
+        before + 1,
+        "the unsaved store of b is not logged"
+    );
     assert_eq!(
         summary(entries.last().unwrap()),
         ("store", Some("a"), "denied", Some("already exists"))
     );
     assert!(c.get_or_null("b").unwrap().is_none());
+}
+
+#[test]
+fn disabled_audit_writes_no_log() {
+    let v = KeyVault::uninitialized();
+    std::fs::create_dir_all(&v.dir).unwrap();
+    std::fs::write(
+        v.dir.join("authy.toml"),
+        "[vault]\nauth_method = \"keyfile\"\n\n[audit]\nenabled = false\n",
+    )
+    .unwrap();
+    let mut c = v.client();
+    c.init().unwrap();
+    store(&mut c, "a", "1");
+    assert_value(&mut c, "a", "1");
+    assert!(!v.audit_file().exists());
+    let check = c.verify_audit().unwrap();
+    assert_eq!(check.entries, 0);
+    // init kept the existing settings file.
+    let config = std::fs::read_to_string(v.dir.join("authy.toml")).unwrap();
+    assert!(config.contains("enabled = false"));
+}
+
+#[test]
+fn a_damaged_last_audit_line_refuses_the_write_before_saving_it() {
+    let v = KeyVault::new();
+    let mut client = v.client();
+    client.store("kept", "damaged-log-value".to_owned().into(), false).unwrap();
+    let mut log = std::fs::read(v.audit_file()).unwrap();
+    log.extend_from_slice(b"{\"timestamp\": \"trunc");
+    std::fs::write(v.audit_file(), &log).unwrap();
+    let before = std::fs::read(v.vault_file()).unwrap();
+
+    let mut other = v.client();
+    let error = err(other.store("new", "x".to_owned().into(), false));
+    assert_eq!(error.kind, ErrorKind::AuditChainBroken);
+    assert!(error.message.contains("last line"), "{}", error.message);
+    assert!(!error.message.contains("line 0"));
+    assert_eq!(std::fs::read(v.vault_file()).unwrap(), before);
+    assert!(other.get_or_null("new").is_err(), "reads are audited, so they fail too");
 }

@@ -109,3 +109,27 @@ fn init_then_use_needs_no_decryption() {
     assert_value(&mut c, "a", "1");
     assert_eq!(c.decryptions(), 0);
 }
+
+#[test]
+fn quick_same_length_writes_by_another_client_are_never_missed() {
+    // Two writes of the same length within one coarse clock tick could
+    // reuse an inode and a file time; the reader must still see the last.
+    let v = KeyVault::new();
+    let mut writer = v.client();
+    let mut reader = v.client();
+    writer.store("k", "value-000".to_owned().into(), false).unwrap();
+    for round in 1..=60 {
+        assert_eq!(reader.get("k").unwrap().as_str().len(), 9);
+        writer
+            .rotate("k", format!("value-{:03}", 2 * round - 1).into())
+            .unwrap();
+        writer
+            .rotate("k", format!("value-{:03}", 2 * round).into())
+            .unwrap();
+        let seen = reader.get("k").unwrap();
+        assert!(
+            seen.as_str() == format!("value-{:03}", 2 * round),
+            "round {round}: the reader kept a stale copy"
+        );
+    }
+}

@@ -66,7 +66,10 @@ fn glob_syntax() {
     c.create_policy("class", spec(&["v[a-c]"], &[])).unwrap();
     assert!(allowed(&mut c, "class", "vb"));
     assert!(!allowed(&mut c, "class", "vd"));
-    assert!(!allowed(&mut c, "class", "vB"), "matching is case-sensitive");
+    assert!(
+        !allowed(&mut c, "class", "vB"),
+        "matching is case-sensitive"
+    );
 
     c.create_policy("alt", spec(&["{prod,staging}-db"], &[]))
         .unwrap();
@@ -319,7 +322,15 @@ fn names_are_validated() {
     let mut c = v.client();
     let before = common::read(&v.vault_file());
     let too_long = "n".repeat(257);
-    let bad = ["", "a\0b", "line\nbreak", "tab\t", "bell\u{7}", "del\u{7f}", &too_long];
+    let bad = [
+        "",
+        "a\0b",
+        "line\nbreak",
+        "tab\t",
+        "bell\u{7}",
+        "del\u{7f}",
+        &too_long,
+    ];
     for name in bad {
         let e = err(c.store(name, "v".to_owned().into(), false));
         assert_eq!(e.kind, ErrorKind::InvalidName, "secret name {name:?}");

@@ -33,7 +33,9 @@ fn is_base64url(s: &str) -> bool {
 fn token_and_session_id_have_the_documented_shape() {
     let v = setup();
     let mut owner = v.client();
-    let s = owner.create_session("app", 3600, Some("ci".into()), false).unwrap();
+    let s = owner
+        .create_session("app", 3600, Some("ci".into()), false)
+        .unwrap();
     let body = s.token.strip_prefix("authy_v1.").expect("authy_v1. prefix");
     assert_eq!(body.len(), 43, "32 bytes in unpadded base64url");
     assert!(is_base64url(body));
@@ -79,10 +81,7 @@ fn token_and_session_id_have_the_documented_shape() {
 #[test]
 fn valid_token_reads_its_scope_only() {
     let v = setup();
-    let s = v
-        .client()
-        .create_session("app", 3600, None, false)
-        .unwrap();
+    let s = v.client().create_session("app", 3600, None, false).unwrap();
     let mut t = v.token_client(&s.token).unwrap();
     assert_value(&mut t, "app/a", "value-a");
     assert_value(&mut t, "app/b", "value-b");
@@ -127,10 +126,7 @@ fn valid_token_reads_its_scope_only() {
 #[test]
 fn every_write_with_a_token_is_read_only() {
     let v = setup();
-    let s = v
-        .client()
-        .create_session("app", 3600, None, false)
-        .unwrap();
+    let s = v.client().create_session("app", 3600, None, false).unwrap();
     let mut t = v.token_client(&s.token).unwrap();
     let before = common::read(&v.vault_file());
     let kinds = [
@@ -159,10 +155,7 @@ fn every_write_with_a_token_is_read_only() {
 #[test]
 fn malformed_or_unknown_tokens_are_invalid() {
     let v = setup();
-    let s = v
-        .client()
-        .create_session("app", 3600, None, false)
-        .unwrap();
+    let s = v.client().create_session("app", 3600, None, false).unwrap();
     let body = s.token.strip_prefix("authy_v1.").unwrap().to_owned();
     let unknown = format!("authy_v1.{}", "A".repeat(43));
     let cases = [
