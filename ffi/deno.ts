@@ -5,7 +5,7 @@
  * @module
  */
 
-import { RESPONSE_HEADER_BYTES, symbols, type NativeLibrary } from "./symbols.ts";
+import { type NativeLibrary, RESPONSE_HEADER_BYTES, symbols } from "./symbols.ts";
 import { type LibraryHost, localBuildPath } from "./library.ts";
 import { createLoader } from "./loader.ts";
 import type { NativeLoader } from "./native.ts";
@@ -37,7 +37,8 @@ export function bind(path: string): NativeLibrary {
     open: (request) => take(lib, lib.authy_open(request, BigInt(request.length))),
     openAsync: async (request) =>
       take(lib, await lib.authy_open_nonblocking(request, BigInt(request.length))),
-    call: (handle, request) => take(lib, lib.authy_call(BigInt(handle), request, BigInt(request.length))),
+    call: (handle, request) =>
+      take(lib, lib.authy_call(BigInt(handle), request, BigInt(request.length))),
     callAsync: async (handle, request) =>
       take(lib, await lib.authy_call_nonblocking(BigInt(handle), request, BigInt(request.length))),
     close: (handle) => take(lib, lib.authy_close(BigInt(handle))),
@@ -45,16 +46,18 @@ export function bind(path: string): NativeLibrary {
 }
 
 /** The Deno loader. */
-export const denoLoader: NativeLoader = createLoader({
-  os: Deno.build.os,
-  arch: Deno.build.arch,
-  readEnv(name: string): string | undefined {
-    try {
-      return Deno.env.get(name);
-    } catch {
-      return undefined; // --allow-env not granted for this name: skip it
-    }
-  },
-  load: bind,
-  developmentPaths: () => localBuildPath(Deno.build.os),
-} satisfies LibraryHost);
+export const denoLoader: NativeLoader = createLoader(
+  {
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    readEnv(name: string): string | undefined {
+      try {
+        return Deno.env.get(name);
+      } catch {
+        return undefined; // --allow-env not granted for this name: skip it
+      }
+    },
+    load: bind,
+    developmentPaths: () => localBuildPath(Deno.build.os),
+  } satisfies LibraryHost,
+);

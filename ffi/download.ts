@@ -93,7 +93,10 @@ export async function download(config: DownloadConfig): Promise<string> {
   try {
     response = await fetch(url);
   } catch (error) {
-    throw libraryLoadError(`cannot download the native library from ${url}: ${message(error)}`, error);
+    throw libraryLoadError(
+      `cannot download the native library from ${url}: ${message(error)}`,
+      error,
+    );
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -101,7 +104,15 @@ export async function download(config: DownloadConfig): Promise<string> {
       `cannot download the native library from ${url}: HTTP ${response.status} ${response.statusText}`,
     );
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw libraryLoadError(
+      `cannot download the native library from ${url}: ${message(error)}`,
+      error,
+    );
+  }
   const actual = sha256Hex(bytes);
   if (actual !== config.artifact.sha256) {
     throw libraryLoadError(
@@ -118,7 +129,10 @@ export async function download(config: DownloadConfig): Promise<string> {
     renameSync(temp, target);
   } catch (error) {
     rmSync(temp, { force: true });
-    throw libraryLoadError(`cannot write the native library to ${target}: ${message(error)}`, error);
+    throw libraryLoadError(
+      `cannot write the native library to ${target}: ${message(error)}`,
+      error,
+    );
   }
   return target;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { errorFromEnvelope, type ErrorBody } from "./errors.ts";
+import { type ErrorBody, errorFromEnvelope } from "./errors.ts";
 
 /** A request as the native side parses it: an operation and its fields. */
 export type Request = { op: string } & Record<string, unknown>;

@@ -157,5 +157,10 @@ export function clientClosedError(): ClientClosed {
 
 /** A request rejected on the TypeScript side, before reaching the engine. */
 export function invalidRequest(message: string): InvalidRequest {
-  return new InvalidRequest({ kind: "InvalidRequest", code: "invalid_request", exitCode: 1, message });
+  return new InvalidRequest({
+    kind: "InvalidRequest",
+    code: "invalid_request",
+    exitCode: 1,
+    message,
+  });
 }

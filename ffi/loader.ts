@@ -6,18 +6,20 @@
  */
 
 import { candidates, type LibraryHost, type LibraryOptions, loadFirst } from "./library.ts";
-import { download, downloadConfig, verifiedCachedCopy } from "./download.ts";
+import { cachePath, download, downloadConfig, verifiedCachedCopy } from "./download.ts";
 import type { NativeLoader } from "./native.ts";
 import { type Artifact, artifacts } from "./artifacts.ts";
 import type { NativeLibrary } from "./symbols.ts";
-import { AuthyError, libraryLoadError } from "./errors.ts";
+import { AuthyError } from "./errors.ts";
 
 function explicit(host: LibraryHost, options: LibraryOptions): boolean {
   return Boolean(options.path || host.readEnv("AUTHY_VAULT_LIB"));
 }
 
-const NO_CACHE_HINT =
-  "\nno verified release artifact is in the download cache; `await Authy.open(...)` downloads it";
+function noCacheHint(path: string): string {
+  return `\nno verified release artifact is in the download cache (${path}); ` +
+    "`await Authy.open(...)` downloads it";
+}
 
 /**
  * A loader over a runtime's host description. `manifest` holds the
@@ -32,9 +34,10 @@ export function createLoader(
       const list = candidates(host, options);
       if (!explicit(host, options)) {
         const config = downloadConfig(host, manifest);
-        const cached = typeof config === "string" ? undefined : verifiedCachedCopy(config);
+        if (typeof config === "string") return loadFirst(host, list, [], `\n${config}`);
+        const cached = verifiedCachedCopy(config);
         if (cached) list.push({ source: "download cache", path: cached });
-        else return loadFirst(host, list, [], NO_CACHE_HINT);
+        else return loadFirst(host, list, [], noCacheHint(cachePath(config)));
       }
       return loadFirst(host, list);
     },
@@ -45,7 +48,7 @@ export function createLoader(
       } catch (error) {
         if (explicit(host, options) || isPermissionFailure(error)) throw error;
         const config = downloadConfig(host, manifest);
-        if (typeof config === "string") throw withHint(error, `; ${config}`);
+        if (typeof config === "string") throw error; // loadSync's error already says why
         const path = await download(config);
         return loadFirst(host, [{ source: "downloaded release artifact", path }]);
       }
@@ -55,9 +58,4 @@ export function createLoader(
 
 function isPermissionFailure(error: unknown): boolean {
   return error instanceof AuthyError && error.message.includes("--allow-ffi");
-}
-
-function withHint(error: unknown, hint: string): unknown {
-  if (!(error instanceof Error)) return error;
-  return libraryLoadError(error.message + hint, error.cause);
 }
