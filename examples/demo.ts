@@ -1,14 +1,15 @@
 // The README's demo: a fresh vault in a temporary directory, a few secrets
-// and a policy, then the boot path of a program: open the vault and load
-// one scope's environment map. Prints names and timings, never values.
-//
-//   deno run --allow-ffi --allow-read --allow-write examples/demo.ts
+// and a policy; then the boot path of a program (open the vault, load one
+// scope's environment map) in Deno, and the same in a Bun server whose
+// health route is requested once. Prints names and timings, never values.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 
 import { Authy } from "../mod.ts";
+import { startBunServer } from "./boot_server.ts";
 
 const root = mkdtempSync(join(tmpdir(), "authy-demo-"));
 try {
@@ -33,12 +34,30 @@ try {
   }
 
   const started = performance.now();
-  using vault = await Authy.open({ keyfile, dir });
-  const env = vault.buildEnvMap("web");
-  const elapsed = performance.now() - started;
-  console.log(`boot             open + buildEnvMap("web") in ${elapsed.toFixed(2)} ms`);
-  console.log(`variables        ${Object.keys(env).join(", ")}`);
-  console.log(`audit chain      ${JSON.stringify(vault.verifyAudit())}`);
+  {
+    using vault = await Authy.open({ keyfile, dir });
+    const env = vault.buildEnvMap("web");
+    const elapsed = performance.now() - started;
+    console.log(`deno boot        open + buildEnvMap("web") in ${elapsed.toFixed(2)} ms`);
+    console.log(`variables        ${Object.keys(env).join(", ")}`);
+    console.log(`audit chain      ${JSON.stringify(vault.verifyAudit())}`);
+  }
+
+  const bun = new URL("../node_modules/.bin/bun", import.meta.url).pathname;
+  const server = await startBunServer(bun, {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    AUTHY_KEYFILE: keyfile,
+    AUTHY_DIR: dir,
+    AUTHY_SCOPE: "web",
+    PORT: "0",
+  });
+  try {
+    const response = await fetch(new URL("/health", server.url));
+    console.log(`bun server       GET ${new URL("/health", server.url)}`);
+    console.log(`                 ${response.status} ${await response.text()}`);
+  } finally {
+    await server.stop();
+  }
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

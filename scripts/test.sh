@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: `npm ci && npm test` runs this on a fresh clone.
 # Rust checks and tests, the release library, TypeScript checks, then the
-# Deno suite with the permissions documented in the README.
+# conformance suite on Deno (with the permissions the README documents) and
+# on Bun, the cross-runtime, loader and server tests, and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +21,8 @@ step "Rust: fmt, clippy, tests, release build"
 step "TypeScript: fmt, lint, check, doc lint, README code blocks"
 "$deno" fmt --check
 "$deno" lint
-"$deno" check mod.ts ffi/ tests/ examples/
+"$deno" check mod.ts ffi/ tests/deno/ tests/suite/ examples/demo.ts
+node_modules/.bin/tsc -p tsconfig.bun.json
 "$deno" check --doc-only README.md
 "$deno" doc --lint mod.ts
 
@@ -28,6 +30,10 @@ step "Deno conformance, loader and permission tests"
 "$deno" test --allow-ffi --allow-read --allow-write --allow-env --allow-run \
   --allow-net=127.0.0.1 tests/deno/
 
+step "Bun conformance, loading and server tests"
+node_modules/.bin/bun test tests/bun/
+
 step "Demo (smoke run)"
-"$deno" run --allow-ffi --allow-read --allow-write --allow-env examples/demo.ts >/dev/null
+"$deno" run --allow-ffi --allow-read --allow-write --allow-env --allow-run --allow-net=127.0.0.1 \
+  examples/demo.ts >/dev/null
 echo "all checks passed"

@@ -1,16 +1,15 @@
-// Starts a Deno child with exactly the given permissions and a clean
-// environment (PATH plus what the test passes).
+// Starts child processes with a clean environment (PATH plus what the test
+// passes), and Deno children with exactly the given permissions.
 
 import type { ChildResult } from "../suite/harness.ts";
 
-export async function runDenoChild(
-  permissions: string[],
-  script: URL,
+export async function runCommand(
+  executable: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<ChildResult> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-config", ...permissions, script.pathname, ...args],
+  const output = await new Deno.Command(executable, {
+    args,
     env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
     clearEnv: true,
     stdin: "null",
@@ -21,4 +20,17 @@ export async function runDenoChild(
     stdout: text.decode(output.stdout),
     stderr: text.decode(output.stderr),
   };
+}
+
+export function runDenoChild(
+  permissions: string[],
+  script: URL,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ChildResult> {
+  return runCommand(
+    Deno.execPath(),
+    ["run", "--quiet", "--no-config", ...permissions, script.pathname, ...args],
+    env,
+  );
 }

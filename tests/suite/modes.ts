@@ -85,8 +85,11 @@ export function modes(harness: Harness): void {
       });
       assert.equal(reader.testPolicy("app", "other"), false);
       assert.equal(reader.getPolicy("app").name, "app");
-      assert.ok(reader.listPolicies().length >= 1);
-      assert.equal(reader.listSessions().length, 1);
+      assert.throws(() => reader.getPolicy("wide"), vault.AccessDenied);
+      assert.deepEqual(reader.listPolicies().map((p) => p.name), ["app"]);
+      owner.createSession({ scope: "wide", ttlSeconds: 600 });
+      assert.deepEqual(reader.listSessions().map((s) => s.id), [id]);
+      assert.equal(owner.listSessions().length, 2);
       assert.equal(reader.verifyAudit().valid, true);
       assert.ok(reader.auditEntries().some((e) => e.actor === "api(token)"));
 
