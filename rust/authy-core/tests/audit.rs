@@ -446,7 +446,9 @@ fn disabled_audit_writes_no_log() {
 fn a_damaged_last_audit_line_refuses_the_write_before_saving_it() {
     let v = KeyVault::new();
     let mut client = v.client();
-    client.store("kept", "damaged-log-value".to_owned().into(), false).unwrap();
+    client
+        .store("kept", "damaged-log-value".to_owned().into(), false)
+        .unwrap();
     let mut log = std::fs::read(v.audit_file()).unwrap();
     log.extend_from_slice(b"{\"timestamp\": \"trunc");
     std::fs::write(v.audit_file(), &log).unwrap();
@@ -458,5 +460,8 @@ fn a_damaged_last_audit_line_refuses_the_write_before_saving_it() {
     assert!(error.message.contains("last line"), "{}", error.message);
     assert!(!error.message.contains("line 0"));
     assert_eq!(std::fs::read(v.vault_file()).unwrap(), before);
-    assert!(other.get_or_null("new").is_err(), "reads are audited, so they fail too");
+    assert!(
+        other.get_or_null("new").is_err(),
+        "reads are audited, so they fail too"
+    );
 }

@@ -117,7 +117,9 @@ fn quick_same_length_writes_by_another_client_are_never_missed() {
     let v = KeyVault::new();
     let mut writer = v.client();
     let mut reader = v.client();
-    writer.store("k", "value-000".to_owned().into(), false).unwrap();
+    writer
+        .store("k", "value-000".to_owned().into(), false)
+        .unwrap();
     for round in 1..=60 {
         assert_eq!(reader.get("k").unwrap().as_str().len(), 9);
         writer
