@@ -58,6 +58,7 @@ function openRequest(options: AuthyOptions): Request {
   if (o.keyfile !== undefined) request.keyfile = o.keyfile;
   if (o.token !== undefined) request.token = o.token;
   if (o.fromEnv !== undefined) request.fromEnv = o.fromEnv;
+  if (o.auditReads !== undefined) request.auditReads = o.auditReads;
   return request;
 }
 

@@ -10,26 +10,36 @@ export interface DirOption {
   dir?: string;
 }
 
+/** Settings every way of opening a vault shares. */
+export interface CommonOptions extends DirOption {
+  /**
+   * Log reads (`get`, `list`, `buildEnvMap`, `testPolicy`) in the audit log,
+   * as the authy tool does (default `true`). Writes are always logged while
+   * `[audit] enabled` is on in `authy.toml`.
+   */
+  auditReads?: boolean;
+}
+
 /** Opens the vault with a passphrase. */
-export interface PassphraseOptions extends DirOption {
+export interface PassphraseOptions extends CommonOptions {
   /** The vault passphrase. */
   passphrase: string;
 }
 
 /** Opens the vault with an age identity file. */
-export interface KeyfileOptions extends DirOption {
+export interface KeyfileOptions extends CommonOptions {
   /** Path of the age identity file. */
   keyfile: string;
 }
 
 /** Opens the vault with `AUTHY_KEYFILE`, else `AUTHY_PASSPHRASE`. */
-export interface FromEnvOptions extends DirOption {
+export interface FromEnvOptions extends CommonOptions {
   /** Read the credentials from the environment. */
   fromEnv: true;
 }
 
 /** Opens the vault read-only, limited to a session token's scope. */
-export interface TokenOptions extends DirOption {
+export interface TokenOptions extends CommonOptions {
   /** A token from `createSession`. */
   token: string;
   /** The vault's keyfile; tokens only work with keyfile vaults. */

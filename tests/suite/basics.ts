@@ -132,4 +132,22 @@ export function basics({ test, vault }: Harness): void {
       v.cleanup();
     }
   });
+
+  test("auditReads: false keeps reads out of the audit log, never writes", () => {
+    const v = keyfileVault(vault);
+    try {
+      using owner = v.open();
+      owner.store("a", "audit-reads-value");
+      owner.get("a");
+      const logged = owner.auditEntries().length;
+      using quiet = new Authy({ keyfile: v.keyfile, dir: v.dir, auditReads: false });
+      quiet.get("a");
+      quiet.list();
+      assert.equal(owner.auditEntries().length, logged);
+      quiet.rotate("a", "next");
+      assert.deepEqual(owner.auditEntries().slice(logged).map((e) => e.operation), ["rotate"]);
+    } finally {
+      v.cleanup();
+    }
+  });
 }

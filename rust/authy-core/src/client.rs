@@ -36,6 +36,9 @@ pub enum Auth {
 pub struct OpenOptions {
     pub dir: Option<PathBuf>,
     pub auth: Auth,
+    /// Log reads (`get`, `list`, `build_env_map`, `policy.test`) as the
+    /// authy tool does. Writes are always logged while auditing is on.
+    pub audit_reads: bool,
 }
 
 enum Access {
@@ -74,6 +77,7 @@ pub struct Client {
     access: Access,
     audit: AuditLog,
     audit_enabled: bool,
+    audit_reads: bool,
     session_key: DerivedKey,
     loaded: Option<Loaded>,
     decryptions: u64,
@@ -168,6 +172,7 @@ impl Client {
         let mut client = Client {
             audit: AuditLog::new(paths.audit.clone(), audit_key, actor),
             audit_enabled: config.audit.enabled,
+            audit_reads: options.audit_reads,
             session_key: DerivedKey::derive(credential.ikm(), "session-hmac"),
             paths,
             credential,
@@ -677,7 +682,7 @@ impl Client {
     }
 
     fn audit_read(&mut self, event: Event) -> Result<()> {
-        if !self.audit_enabled {
+        if !(self.audit_enabled && self.audit_reads) {
             return Ok(());
         }
         let _lock = WriteLock::acquire(&self.paths)?;

@@ -465,3 +465,30 @@ fn a_damaged_last_audit_line_refuses_the_write_before_saving_it() {
         "reads are audited, so they fail too"
     );
 }
+
+#[test]
+fn reads_go_unlogged_when_audit_reads_is_off() {
+    let v = KeyVault::new();
+    v.client()
+        .store("a", "quiet-read-value".to_owned().into(), false)
+        .unwrap();
+    let lines = || {
+        std::fs::read_to_string(v.audit_file())
+            .unwrap()
+            .lines()
+            .count()
+    };
+    let before = lines();
+    let mut quiet = authy_core::Client::open(authy_core::OpenOptions {
+        dir: Some(v.dir.clone()),
+        auth: authy_core::Auth::Keyfile(v.keyfile.clone()),
+        audit_reads: false,
+    })
+    .unwrap();
+    quiet.get("a").unwrap();
+    quiet.list(None).unwrap();
+    assert_eq!(lines(), before, "reads were logged");
+    quiet.rotate("a", "next".to_owned().into()).unwrap();
+    assert_eq!(lines(), before + 1, "a write must still be logged");
+    assert!(quiet.verify_audit().unwrap().valid);
+}

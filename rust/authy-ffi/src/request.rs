@@ -22,6 +22,12 @@ pub struct OpenRequest {
     pub token: Option<Zeroizing<String>>,
     #[serde(default)]
     pub from_env: bool,
+    #[serde(default = "yes")]
+    pub audit_reads: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl OpenRequest {
@@ -45,6 +51,7 @@ impl OpenRequest {
         Ok(OpenOptions {
             dir: self.dir,
             auth,
+            audit_reads: self.audit_reads,
         })
     }
 }

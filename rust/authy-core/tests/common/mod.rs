@@ -52,6 +52,7 @@ pub fn open_keyfile(dir: &Path, keyfile: &Path) -> Result<Client> {
     Client::open(OpenOptions {
         dir: Some(dir.to_path_buf()),
         auth: Auth::Keyfile(keyfile.to_path_buf()),
+        audit_reads: true,
     })
 }
 
@@ -59,6 +60,7 @@ pub fn open_passphrase(dir: &Path, passphrase: &str) -> Result<Client> {
     Client::open(OpenOptions {
         dir: Some(dir.to_path_buf()),
         auth: Auth::Passphrase(passphrase.to_owned().into()),
+        audit_reads: true,
     })
 }
 
@@ -69,6 +71,7 @@ pub fn open_token(dir: &Path, token: &str, keyfile: &Path) -> Result<Client> {
             token: token.to_owned().into(),
             keyfile: keyfile.to_path_buf(),
         },
+        audit_reads: true,
     })
 }
 

@@ -1,0 +1,39 @@
+/**
+ * The npm platform packages that carry the native library. Adding a
+ * platform is one line here and one build target in scripts/build_npm.ts.
+ *
+ * @module
+ */
+
+/** One platform package: where it runs and what it is called. */
+export interface PlatformPackage {
+  /** npm package name. */
+  name: string;
+  /** The lookup's `os`. */
+  os: string;
+  /** The lookup's `arch`. */
+  arch: string;
+  /** npm's `os` field. */
+  npmOs: string;
+  /** npm's `cpu` field. */
+  npmCpu: string;
+  /** The Rust target the library is built for. */
+  rustTarget: string;
+}
+
+/** Every platform package that is built and published. */
+export const platformPackages: PlatformPackage[] = [
+  {
+    name: "@authy/vault-linux-x64-gnu",
+    os: "linux",
+    arch: "x86_64",
+    npmOs: "linux",
+    npmCpu: "x64",
+    rustTarget: "x86_64-unknown-linux-gnu",
+  },
+];
+
+/** The package name for a platform, if one is published. */
+export function platformPackage(os: string, arch: string): string | undefined {
+  return platformPackages.find((p) => p.os === os && p.arch === arch)?.name;
+}
