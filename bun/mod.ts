@@ -12,6 +12,7 @@ import { createLoader } from "../ffi/loader.ts";
 import { localBuildPath } from "../ffi/library.ts";
 import { archName, osName } from "../ffi/platform.ts";
 import type { NativeLibrary } from "../ffi/symbols.ts";
+import { installedPlatformLibrary } from "../ffi/packages.ts";
 import { bindBun } from "./bind.ts";
 import { offThread } from "./offthread.ts";
 
@@ -26,13 +27,15 @@ function bind(path: string): NativeLibrary {
 }
 
 const os = osName(process.platform);
+const arch = archName(process.arch);
 
 installLoader(createLoader({
   os,
-  arch: archName(process.arch),
+  arch,
   readEnv: (name) => process.env[name],
   load: bind,
   developmentPaths: () => localBuildPath(os),
+  packagedPaths: () => installedPlatformLibrary(os, arch),
 }));
 
 export * from "../ffi/public.ts";

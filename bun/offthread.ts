@@ -21,7 +21,9 @@ let nextId = 1;
 const pending = new Map<number, { resolve(bytes: Uint8Array): void; reject(e: Error): void }>();
 
 function start(): RefWorker {
-  const created = new Worker(new URL("./worker.ts", import.meta.url)) as RefWorker;
+  // The npm build ships this module as .js beside a worker.js.
+  const extension = import.meta.url.endsWith(".ts") ? "ts" : "js";
+  const created = new Worker(new URL(`./worker.${extension}`, import.meta.url)) as RefWorker;
   created.onmessage = (event: MessageEvent<Reply>) => {
     const job = pending.get(event.data.id);
     if (!job) return;

@@ -175,6 +175,11 @@ export class Authy implements Disposable {
     return call(nativeLibrary(), 0, { op: "generateKeyfile", path });
   }
 
+  /** The path of the native library in use, loading it now if needed. */
+  static libraryPath(): string {
+    return nativeLibrary().path;
+  }
+
   /**
    * Loads the native library from an explicit path instead of the lookup;
    * call before opening any client. Returns the path loaded.

@@ -8,6 +8,7 @@
 import { type NativeLibrary, RESPONSE_HEADER_BYTES, symbols } from "./symbols.ts";
 import { type LibraryHost, localBuildPath } from "./library.ts";
 import { createLoader } from "./loader.ts";
+import { installedPlatformLibrary } from "./packages.ts";
 import type { NativeLoader } from "./native.ts";
 
 const denoSymbols = {
@@ -59,5 +60,6 @@ export const denoLoader: NativeLoader = createLoader(
     },
     load: bind,
     developmentPaths: () => localBuildPath(Deno.build.os),
+    packagedPaths: () => installedPlatformLibrary(Deno.build.os, Deno.build.arch),
   } satisfies LibraryHost,
 );

@@ -1,3 +1,8 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+import { libraryFileName } from "./library.ts";
+
 /**
  * The npm platform packages that carry the native library. Adding a
  * platform is one line here and one build target in scripts/build_npm.ts.
@@ -36,4 +41,20 @@ export const platformPackages: PlatformPackage[] = [
 /** The package name for a platform, if one is published. */
 export function platformPackage(os: string, arch: string): string | undefined {
   return platformPackages.find((p) => p.os === os && p.arch === arch)?.name;
+}
+
+/**
+ * Step 3 of the lookup: the installed platform package's library, when
+ * this module itself was installed from npm (elsewhere nothing is looked
+ * up, so a Deno user is never asked for read access).
+ */
+export function installedPlatformLibrary(os: string, arch: string): string[] {
+  const name = platformPackage(os, arch);
+  if (!name || !import.meta.url.includes("/node_modules/")) return [];
+  try {
+    const manifest = createRequire(import.meta.url).resolve(`${name}/package.json`);
+    return [join(dirname(manifest), libraryFileName(os))];
+  } catch {
+    return [];
+  }
 }

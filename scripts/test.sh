@@ -2,7 +2,8 @@
 # The whole test suite: `npm ci && npm test` runs this on a fresh clone.
 # Rust checks and tests, the release library, TypeScript checks, then the
 # conformance suite on Deno (with the permissions the README documents) and
-# on Bun, the cross-runtime, loader and server tests, and the demo.
+# on Bun, the cross-runtime, loader and server tests, the npm build and its
+# installed packages on Node.js and Bun, and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,7 @@ step "TypeScript: fmt, lint, check, doc lint, README code blocks"
 "$deno" lint
 "$deno" check mod.ts ffi/ tests/deno/ tests/suite/ examples/demo.ts
 node_modules/.bin/tsc -p tsconfig.bun.json
+node_modules/.bin/tsc -p tsconfig.node.json
 "$deno" check --doc-only README.md
 "$deno" doc --lint mod.ts
 
@@ -32,6 +34,10 @@ step "Deno conformance, loader and permission tests"
 
 step "Bun conformance, loading and server tests"
 node_modules/.bin/bun test tests/bun/
+
+step "npm build (cargo-zigbuild, glibc 2.17 check), then the installed packages on Node and Bun"
+"$deno" run --allow-run --allow-read --allow-write --allow-env scripts/build_npm.ts
+"$deno" test --allow-run --allow-read --allow-write --allow-env --allow-ffi tests/npm/installed_test.ts
 
 step "Demo (smoke run)"
 "$deno" run --allow-ffi --allow-read --allow-write --allow-env --allow-run --allow-net=127.0.0.1 \

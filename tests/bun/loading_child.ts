@@ -5,8 +5,7 @@ import { Authy, type AuthyError } from "../../bun/mod.ts";
 
 try {
   Authy.isInitialized({ dir: "/nonexistent" });
-  const { nativeLibrary } = await import("../../ffi/native.ts");
-  console.log(`loaded ${nativeLibrary().path}`);
+  console.log(`loaded ${Authy.libraryPath()}`);
 } catch (error) {
   const e = error as AuthyError;
   console.log(`${e.name} ${e.code} ${e.message} cause: ${String(e.cause)}`);
