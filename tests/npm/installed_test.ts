@@ -101,6 +101,39 @@ Deno.test("the installed package loads the platform package's library on Node", 
   );
 });
 
+Deno.test("Deno loads the installed package as npm:@authy/vault", async () => {
+  const v = keyfileVault(vault);
+  try {
+    const script = join(project.dir, "deno_probe.ts");
+    writeFileSync(
+      script,
+      'import { Authy } from "npm:@authy/vault";\n' +
+        "const [dir, keyfile] = Deno.args;\n" +
+        "using client = new Authy({ keyfile, dir });\n" +
+        'client.store("from-deno-npm", "x");\n' +
+        "console.log(JSON.stringify([Authy.libraryPath(), client.list()]));\n",
+    );
+    const result = ok(
+      await inProject(project.dir, Deno.execPath(), [
+        "run",
+        "--node-modules-dir=manual",
+        "--allow-ffi",
+        `--allow-read=${project.dir}`,
+        script,
+        v.dir,
+        v.keyfile,
+      ]),
+      "deno run npm:@authy/vault",
+    );
+    assert.deepEqual(JSON.parse(result.stdout), [
+      join(project.dir, "node_modules/@authy/vault-linux-x64-gnu/libauthy_vault.so"),
+      ["from-deno-npm"],
+    ]);
+  } finally {
+    v.cleanup();
+  }
+});
+
 Deno.test("the conformance suite passes on Node.js from the installed package", async () => {
   const result = ok(
     await inProject(project.dir, "node", ["--test", "t/tests/npm/node_conformance.test.js"]),
