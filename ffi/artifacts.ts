@@ -1,6 +1,8 @@
 /**
- * SHA-256 of the release artifacts of this version, one per platform.
- * Written by `scripts/release_manifest.ts` from the release builds.
+ * SHA-256 of the release artifacts of this version, one per platform,
+ * written by `deno run -A scripts/build_npm.ts --release` from the very
+ * files it puts in npm/release/ for upload. Until a release writes it, the
+ * hashes are zeros and the download step refuses every file (fails closed).
  *
  * @module
  */

@@ -8,10 +8,15 @@
 // The libraries are built with cargo-zigbuild against glibc 2.17 and every
 // symbol version they need is checked. cargo-zigbuild and zig come from
 // PyPI into .cache/zig-venv. Run: deno run -A scripts/build_npm.ts
-// (--skip-native reuses the libraries of an earlier run).
+// (--skip-native reuses the libraries of an earlier run; --release also
+// copies each library to npm/release/ under its artifact name and writes
+// their SHA-256 into ffi/artifacts.ts, for the JSR download step).
 
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 import { platformPackages } from "../ffi/packages.ts";
 import { libraryFileName } from "../ffi/library.ts";
@@ -159,7 +164,31 @@ async function buildMainPackage(koffiVersion: string): Promise<void> {
   });
 }
 
-async function buildPlatformPackages(skipNative: boolean): Promise<void> {
+/** Release artifacts and the manifest of their hashes that ships in the module. */
+function writeRelease(libraries: Map<string, string>): void {
+  const dir = join(out, "release");
+  mkdirSync(dir, { recursive: true });
+  const entries: string[] = [];
+  for (const [key, library] of libraries) {
+    const file = `libauthy_vault-${key}${library.slice(library.lastIndexOf("."))}`;
+    copyFileSync(library, join(dir, file));
+    const sha256 = createHash("sha256").update(readFileSync(library)).digest("hex");
+    entries.push(`  "${key}": {\n    file: "${file}",\n    sha256: "${sha256}",\n  },`);
+    console.log(`release artifact ${file} sha256 ${sha256}`);
+  }
+  const manifest = join(root, "ffi", "artifacts.ts");
+  const text = readFileSync(manifest, "utf8");
+  const start = text.indexOf("export const artifacts");
+  writeFileSync(
+    manifest,
+    `${text.slice(0, start)}export const artifacts: Record<string, Artifact> = {\n${
+      entries.join("\n")
+    }\n};\n`,
+  );
+}
+
+async function buildPlatformPackages(skipNative: boolean): Promise<Map<string, string>> {
+  const libraries = new Map<string, string>();
   for (const platform of platformPackages) {
     const dir = join(out, platform.name.split("/")[1]);
     const file = libraryFileName(platform.os);
@@ -171,6 +200,7 @@ async function buildPlatformPackages(skipNative: boolean): Promise<void> {
     const newest = await checkGlibc(library);
     console.log(`${platform.name}: newest glibc symbol version ${newest} (floor ${GLIBC_FLOOR})`);
     copyFileSync(library, join(dir, file));
+    libraries.set(`${platform.os}-${platform.arch}`, library);
     copyFileSync(join(root, "LICENSE"), join(dir, "LICENSE"));
     writeFileSync(
       join(dir, "README.md"),
@@ -188,6 +218,7 @@ async function buildPlatformPackages(skipNative: boolean): Promise<void> {
       files: [file, "README.md", "LICENSE"],
     });
   }
+  return libraries;
 }
 
 const skipNative = Deno.args.includes("--skip-native");
@@ -195,5 +226,6 @@ const koffiVersion = JSON.parse(Deno.readTextFileSync(join(root, "package.json")
   .devDependencies.koffi;
 rmSync(join(out, "vault"), { recursive: true, force: true });
 await buildMainPackage(`^${koffiVersion}`);
-await buildPlatformPackages(skipNative);
+const libraries = await buildPlatformPackages(skipNative);
+if (Deno.args.includes("--release")) writeRelease(libraries);
 console.log(`built npm/vault and ${platformPackages.length} platform package(s) in ${out}`);
