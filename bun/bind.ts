@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dlopen, type FFIFunction, read, toArrayBuffer } from "bun:ffi";
+import { CString, dlopen, type FFIFunction, read, toArrayBuffer } from "bun:ffi";
 
 import { RESPONSE_HEADER_BYTES, type SymbolName, symbols } from "../ffi/symbols.ts";
 
@@ -26,6 +26,8 @@ export interface BunLibrary {
   open(request: Uint8Array): Uint8Array;
   /** `authy_call`. */
   call(handle: number, request: Uint8Array): Uint8Array;
+  /** `authy_call`, the response decoded straight from the native block. */
+  callText(handle: number, request: Uint8Array): string;
   /** `authy_close`. */
   close(handle: number): Uint8Array;
 }
@@ -42,10 +44,22 @@ export function bindBun(path: string): BunLibrary {
     lib.authy_free(pointer);
     return bytes;
   };
+  // The hot path: no ArrayBuffer at all, CString decodes the UTF-8 into a
+  // string and the block is zeroed and freed right after.
+  const text = (pointer: number | null): string => {
+    if (!pointer) throw new Error("native library returned no response");
+    try {
+      const length = read.u32(pointer as never, 0) + read.u32(pointer as never, 4) * 2 ** 32;
+      return new CString(pointer as never, RESPONSE_HEADER_BYTES, length).toString();
+    } finally {
+      lib.authy_free(pointer);
+    }
+  };
   return {
     abiVersion: () => lib.authy_abi_version(),
     open: (request) => take(lib.authy_open(request, request.length)),
     call: (handle, request) => take(lib.authy_call(handle, request, request.length)),
+    callText: (handle, request) => text(lib.authy_call(handle, request, request.length)),
     close: (handle) => take(lib.authy_close(handle)),
   };
 }

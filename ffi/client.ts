@@ -6,7 +6,13 @@
  * @module
  */
 
-import { decodeResponse, encodeRequest, type Request } from "./envelope.ts";
+import {
+  decodeResponse,
+  decodeText,
+  encodeRequest,
+  encodeRequestOwned,
+  type Request,
+} from "./envelope.ts";
 import { clientClosedError, invalidRequest } from "./errors.ts";
 import { loadLibraryFrom, nativeLibrary, nativeLibraryAsync } from "./native.ts";
 import type { NativeLibrary } from "./symbols.ts";
@@ -65,14 +71,17 @@ function openRequest(options: AuthyOptions): Request {
 function call<T>(library: NativeLibrary, handle: number, request: Request): T {
   const bytes = encodeRequest(request);
   try {
-    return decodeResponse<T>(library.call(handle, bytes));
+    return library.callText
+      ? decodeText<T>(library.callText(handle, bytes))
+      : decodeResponse<T>(library.call(handle, bytes));
   } finally {
     bytes.fill(0);
   }
 }
 
 async function callAsync<T>(library: NativeLibrary, handle: number, request: Request): Promise<T> {
-  const bytes = encodeRequest(request);
+  // Read by a native thread after this function yields: not the shared buffer.
+  const bytes = encodeRequestOwned(request);
   try {
     return decodeResponse<T>(await library.callAsync(handle, bytes));
   } finally {
@@ -82,7 +91,7 @@ async function callAsync<T>(library: NativeLibrary, handle: number, request: Req
 
 function withoutOp(request: Request): Uint8Array {
   const { op: _op, ...rest } = request;
-  return encodeRequest(rest);
+  return encodeRequestOwned(rest);
 }
 
 interface RawAuditEntry extends Omit<AuditEntry, "chainHmac"> {

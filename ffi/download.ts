@@ -7,14 +7,47 @@
  * @module
  */
 
-import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import type * as NodeCrypto from "node:crypto";
+import type * as NodeFs from "node:fs";
+import type * as NodePath from "node:path";
 
 import type { Artifact } from "./artifacts.ts";
+import { nodeBuiltin } from "./builtins.ts";
 import { libraryLoadError } from "./errors.ts";
 import type { LibraryHost } from "./library.ts";
 import { VERSION } from "./version.ts";
+
+/**
+ * Node's modules, loaded when a cached artifact is checked or downloaded
+ * (see builtins.ts): synchronously where the runtime can, otherwise (Node
+ * before 20.16) by a dynamic import on the asynchronous download path.
+ */
+interface Modules {
+  crypto: typeof NodeCrypto;
+  fs: typeof NodeFs;
+  path: typeof NodePath;
+}
+
+function modulesNow(): Modules | undefined {
+  const crypto = nodeBuiltin<typeof NodeCrypto>("node:crypto");
+  const fs = nodeBuiltin<typeof NodeFs>("node:fs");
+  const path = nodeBuiltin<typeof NodePath>("node:path");
+  return crypto && fs && path ? { crypto, fs, path } : undefined;
+}
+
+async function modules(): Promise<Modules> {
+  return modulesNow() ?? {
+    crypto: await import("node:crypto"),
+    fs: await import("node:fs"),
+    path: await import("node:path"),
+  };
+}
+
+/** `path.join`; plain `/` joins where `node:path` cannot be had synchronously. */
+function join(...parts: string[]): string {
+  const path = nodeBuiltin<typeof NodePath>("node:path");
+  return path ? path.join(...parts) : parts.join("/").replace(/\/+/g, "/");
+}
 
 /** Where release artifacts are published unless `AUTHY_VAULT_BASE_URL` says otherwise. */
 export const DEFAULT_BASE_URL = "https://github.com/authy-vault/authy-vault/releases/download";
@@ -66,20 +99,26 @@ export function artifactUrl(config: DownloadConfig): string {
 }
 
 /** Lowercase hex SHA-256 of bytes. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+export function sha256Hex(bytes: Uint8Array, crypto = modulesNow()?.crypto): string {
+  if (!crypto) throw new Error("node:crypto cannot be loaded synchronously on this runtime");
+  return crypto.createHash("sha256").update(bytes).digest("hex");
 }
 
-/** The cached artifact's path if it is there and intact; otherwise `undefined`. */
+/**
+ * The cached artifact's path if it is there and intact; otherwise
+ * `undefined` (also when this runtime cannot read it synchronously).
+ */
 export function verifiedCachedCopy(config: DownloadConfig): string | undefined {
+  const node = modulesNow();
+  if (!node) return undefined;
   const path = cachePath(config);
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = node.fs.readFileSync(path);
   } catch {
     return undefined;
   }
-  return sha256Hex(bytes) === config.artifact.sha256 ? path : undefined;
+  return sha256Hex(bytes, node.crypto) === config.artifact.sha256 ? path : undefined;
 }
 
 /**
@@ -113,22 +152,26 @@ export async function download(config: DownloadConfig): Promise<string> {
       error,
     );
   }
-  const actual = sha256Hex(bytes);
+  const { crypto, fs, path } = await modules();
+  const actual = sha256Hex(bytes, crypto);
   if (actual !== config.artifact.sha256) {
     throw libraryLoadError(
       `refusing the native library downloaded from ${url}: its SHA-256 is ${actual}, ` +
         `but this module expects ${config.artifact.sha256} for ${config.artifact.file}`,
     );
   }
-  const target = cachePath(config);
-  const dir = join(config.cacheDir, config.version);
-  const temp = join(dir, `.${config.artifact.file}.${randomBytes(8).toString("hex")}.tmp`);
+  const target = path.join(config.cacheDir, config.version, config.artifact.file);
+  const dir = path.join(config.cacheDir, config.version);
+  const temp = path.join(
+    dir,
+    `.${config.artifact.file}.${crypto.randomBytes(8).toString("hex")}.tmp`,
+  );
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(temp, bytes, { mode: 0o600 });
-    renameSync(temp, target);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(temp, bytes, { mode: 0o600 });
+    fs.renameSync(temp, target);
   } catch (error) {
-    rmSync(temp, { force: true });
+    fs.rmSync(temp, { force: true });
     throw libraryLoadError(
       `cannot write the native library to ${target}: ${message(error)}`,
       error,

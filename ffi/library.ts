@@ -96,10 +96,23 @@ export function loadFirst(
   earlier: Attempt[] = [],
   hint = "",
 ): NativeLibrary {
-  const attempts = [...earlier];
+  const tried = tryCandidates(host, list);
+  if ("library" in tried) return tried.library;
+  throw failedLookup([...earlier, ...tried.attempts], hint);
+}
+
+/**
+ * Tries the candidates in order: the first that loads and speaks our ABI,
+ * or every failure. A missing FFI permission is thrown at once.
+ */
+export function tryCandidates(
+  host: LibraryHost,
+  list: Candidate[],
+): { library: NativeLibrary } | { attempts: Attempt[] } {
+  const attempts: Attempt[] = [];
   for (const candidate of list) {
     try {
-      return checkAbi(host.load(candidate.path));
+      return { library: checkAbi(host.load(candidate.path)) };
     } catch (error) {
       if (isPermissionError(error)) {
         throw libraryLoadError(
@@ -110,7 +123,7 @@ export function loadFirst(
       attempts.push({ ...candidate, error });
     }
   }
-  throw failedLookup(attempts, hint);
+  return { attempts };
 }
 
 /** The error for a lookup in which nothing loaded. */

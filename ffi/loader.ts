@@ -5,7 +5,14 @@
  * @module
  */
 
-import { candidates, type LibraryHost, type LibraryOptions, loadFirst } from "./library.ts";
+import {
+  candidates,
+  failedLookup,
+  type LibraryHost,
+  type LibraryOptions,
+  loadFirst,
+  tryCandidates,
+} from "./library.ts";
 import { cachePath, download, downloadConfig, verifiedCachedCopy } from "./download.ts";
 import type { NativeLoader } from "./native.ts";
 import { type Artifact, artifacts } from "./artifacts.ts";
@@ -32,14 +39,17 @@ export function createLoader(
   return {
     loadSync(options: LibraryOptions): NativeLibrary {
       const list = candidates(host, options);
-      if (!explicit(host, options)) {
-        const config = downloadConfig(host, manifest);
-        if (typeof config === "string") return loadFirst(host, list, [], `\n${config}`);
-        const cached = verifiedCachedCopy(config);
-        if (cached) list.push({ source: "download cache", path: cached });
-        else return loadFirst(host, list, [], noCacheHint(cachePath(config)));
-      }
-      return loadFirst(host, list);
+      if (explicit(host, options)) return loadFirst(host, list);
+      const tried = tryCandidates(host, list);
+      if ("library" in tried) return tried.library;
+      // The download cache comes last, so it is only looked at (and the
+      // file and hashing modules it needs only loaded) when nothing before
+      // it loads.
+      const config = downloadConfig(host, manifest);
+      if (typeof config === "string") throw failedLookup(tried.attempts, `\n${config}`);
+      const cached = verifiedCachedCopy(config);
+      if (!cached) throw failedLookup(tried.attempts, noCacheHint(cachePath(config)));
+      return loadFirst(host, [{ source: "download cache", path: cached }], tried.attempts);
     },
 
     async loadAsync(options: LibraryOptions): Promise<NativeLibrary> {

@@ -1,7 +1,8 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import type * as NodeModule from "node:module";
+import type * as NodePath from "node:path";
 
-import { libraryFileName } from "./library.ts";
+import { nodeBuiltin } from "./builtins.ts";
+import { fileUrlToPath, libraryFileName } from "./library.ts";
 
 /**
  * The npm platform packages that carry the native library. Adding a
@@ -52,8 +53,17 @@ export function installedPlatformLibrary(os: string, arch: string): string[] {
   const name = platformPackage(os, arch);
   if (!name || !import.meta.url.includes("/node_modules/")) return [];
   try {
-    const manifest = createRequire(import.meta.url).resolve(`${name}/package.json`);
-    return [join(dirname(manifest), libraryFileName(os))];
+    // node:module and node:path are loaded here, not on import (see
+    // builtins.ts); a Node without getBuiltinModule (before 20.16)
+    // resolves through import.meta.resolve instead.
+    const module = nodeBuiltin<typeof NodeModule>("node:module");
+    const path = nodeBuiltin<typeof NodePath>("node:path");
+    if (module && path) {
+      const manifest = module.createRequire(import.meta.url).resolve(`${name}/package.json`);
+      return [path.join(path.dirname(manifest), libraryFileName(os))];
+    }
+    const manifest = new URL(import.meta.resolve(`${name}/package.json`));
+    return [fileUrlToPath(new URL(libraryFileName(os), manifest))];
   } catch {
     return [];
   }

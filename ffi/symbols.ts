@@ -40,8 +40,18 @@ export interface NativeLibrary {
   open(request: Uint8Array): Uint8Array;
   /** `authy_open` without blocking the JavaScript thread. */
   openAsync(request: Uint8Array): Promise<Uint8Array>;
-  /** `authy_call`: the response JSON bytes. */
+  /**
+   * `authy_call`: the response JSON bytes. They may live in a buffer that
+   * the next call reuses: decode them (which zeroes them) before calling
+   * again.
+   */
   call(handle: number, request: Uint8Array): Uint8Array;
+  /**
+   * `authy_call` answering with the response JSON as text, for runtimes
+   * that decode the native block straight into a string (one copy fewer);
+   * the client prefers it to `call` when present.
+   */
+  callText?(handle: number, request: Uint8Array): string;
   /** `authy_call` without blocking the JavaScript thread. */
   callAsync(handle: number, request: Uint8Array): Promise<Uint8Array>;
   /** `authy_close`: the response JSON bytes. */

@@ -98,6 +98,13 @@ pub struct Verification {
     pub broken_line: Option<usize>,
 }
 
+/// Audit lines ready to be appended, and the log opened to take them.
+pub struct Staged {
+    file: File,
+    lines: String,
+    tail: (u64, String),
+}
+
 pub struct AuditLog {
     path: PathBuf,
     key: DerivedKey,
@@ -117,20 +124,25 @@ impl AuditLog {
         }
     }
 
-    /// Reads the chain value the next line will sign, so that a damaged
-    /// log is found before a write is saved rather than after. The caller
-    /// holds the vault's write lock.
-    pub fn prepare(&mut self) -> Result<()> {
-        self.open_at_tail().map(|_| ())
-    }
-
     /// Appends events; the caller holds the vault's write lock so that no
     /// other writer can interleave and break the chain.
     pub fn append(&mut self, now: Timestamp, events: &[Event]) -> Result<()> {
-        if events.is_empty() {
-            return Ok(());
+        match self.stage(now, events)? {
+            Some(staged) => self.commit(staged),
+            None => Ok(()),
         }
-        let (mut file, len) = self.open_at_tail()?;
+    }
+
+    /// Everything of an append but the write itself: the log opened at its
+    /// tail (a damaged log is found here) and the lines with their chain
+    /// values. `None` when there is nothing to log. A writer stages its
+    /// events before it replaces the vault, so that only one `write` call
+    /// is left between the rename and the logged event.
+    pub fn stage(&mut self, now: Timestamp, events: &[Event]) -> Result<Option<Staged>> {
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let (file, len) = self.open_at_tail()?;
         let mut prev = self.tail.as_ref().map(|t| t.1.clone()).unwrap_or_default();
         let timestamp = format_z(&now);
         let mut lines = String::new();
@@ -149,9 +161,23 @@ impl AuditLog {
             lines.push_str(&serde_json::to_string(&entry).expect("audit entries serialize"));
             lines.push('\n');
         }
+        Ok(Some(Staged {
+            file,
+            tail: (len + lines.len() as u64, prev),
+            lines,
+        }))
+    }
+
+    /// Writes staged lines. The caller still holds the lock it staged under.
+    pub fn commit(&mut self, staged: Staged) -> Result<()> {
+        let Staged {
+            mut file,
+            lines,
+            tail,
+        } = staged;
         file.write_all(lines.as_bytes())
             .map_err(|e| Error::io("append to audit log", &self.path, &e))?;
-        self.tail = Some((len + lines.len() as u64, prev));
+        self.tail = Some(tail);
         Ok(())
     }
 

@@ -3,8 +3,10 @@
 //! hold the directory's lock from re-load to audit append.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -66,9 +68,24 @@ impl Grant {
 
 struct Loaded {
     stamp: Stamp,
+    /// The vault file these contents came from, kept open so that a read
+    /// can tell it is unchanged with one `fstat` (no path lookup).
+    file: File,
+    /// When the path last led to this file (its stamp was compared).
+    path_checked: Instant,
     vault: Vault,
     compiled: HashMap<String, Arc<CompiledPolicy>>,
+    /// Names each scope allows, sorted, found once per load.
+    scope_names: HashMap<String, Arc<Vec<String>>>,
 }
+
+/// How long reads may rely on the open vault file alone between two
+/// lookups of its path. Any change to the file itself (a write in place, a
+/// rename over it, a delete) is seen by the next read whatever this is;
+/// only the path being pointed at another file (a directory on it swapped,
+/// a symlink changed) waits for the next lookup, so for at most this long.
+/// Writes always look the path up.
+const PATH_RECHECK: Duration = Duration::from_millis(10);
 
 pub struct Client {
     paths: Paths,
@@ -266,6 +283,12 @@ impl Client {
     }
 
     pub fn get_or_null(&mut self, name: &str) -> Result<Option<Zeroizing<String>>> {
+        Ok(self.get_or_null_ref(name)?.cloned())
+    }
+
+    /// [`Client::get_or_null`] without copying the value: it is borrowed
+    /// from the vault until the next call.
+    pub fn get_or_null_ref(&mut self, name: &str) -> Result<Option<&Zeroizing<String>>> {
         self.refresh()?;
         let grant = self.grant()?;
         if let Some(scope) = &grant.scope {
@@ -282,14 +305,13 @@ impl Client {
                 return Err(run_only_error(scope));
             }
         }
-        let value = self.vault().secrets.get(name).map(|e| e.value.clone());
-        let outcome = if value.is_some() {
+        let outcome = if self.vault().secrets.contains_key(name) {
             "success"
         } else {
             "not_found"
         };
         self.audit_read(Event::new("get", Some(name), outcome))?;
-        Ok(value)
+        Ok(self.vault().secrets.get(name).map(|e| &e.value))
     }
 
     pub fn store(&mut self, name: &str, value: Zeroizing<String>, force: bool) -> Result<()> {
@@ -340,6 +362,20 @@ impl Client {
         scope: &str,
         naming: &EnvNaming,
     ) -> Result<BTreeMap<String, Zeroizing<String>>> {
+        let entries = self.env_map_entries(scope, naming)?;
+        Ok(entries
+            .into_iter()
+            .map(|(variable, value)| (variable, value.clone()))
+            .collect())
+    }
+
+    /// [`Client::build_env_map`] without copying the values: the variables
+    /// in order, each with the value it maps to, borrowed from the vault.
+    pub fn env_map_entries(
+        &mut self,
+        scope: &str,
+        naming: &EnvNaming,
+    ) -> Result<Vec<(String, &Zeroizing<String>)>> {
         naming.validate()?;
         self.refresh()?;
         let grant = self.grant()?;
@@ -361,32 +397,39 @@ impl Client {
             )?;
             return Err(run_only_error(scope));
         }
-        let mut map: BTreeMap<String, Zeroizing<String>> = BTreeMap::new();
-        let mut sources: HashMap<String, &str> = HashMap::new();
-        for (name, entry) in &self.vault().secrets {
-            if !policy.allows(name) {
-                continue;
-            }
-            let variable = naming.variable(name);
-            if let Some(other) = sources.get(&variable) {
-                return Err(Error::new(
-                    ErrorKind::EnvNameCollision,
-                    format!(
-                        "secrets {} and {} both map to variable {variable:?}",
-                        shown_name(other),
-                        shown_name(name)
-                    ),
-                ));
-            }
-            sources.insert(variable.clone(), name);
-            map.insert(variable, entry.value.clone());
+        let names = self.scope_names(scope, &policy);
+        // Variables sorted (stably, so equal ones keep the names' order),
+        // each with the index of its secret in `names`.
+        let mut variables: Vec<(String, usize)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (naming.variable(name), i))
+            .collect();
+        variables.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some((first, second)) = first_collision(&variables) {
+            return Err(Error::new(
+                ErrorKind::EnvNameCollision,
+                format!(
+                    "secrets {} and {} both map to variable {:?}",
+                    shown_name(&names[first]),
+                    shown_name(&names[second]),
+                    variables
+                        .iter()
+                        .find(|v| v.1 == second)
+                        .map_or("", |v| &v.0)
+                ),
+            ));
         }
-        let count = map.len();
+        let count = variables.len();
         self.audit_read(
             Event::new("build_env_map", None, "success")
                 .detail(format!("scope={scope}, count={count}")),
         )?;
-        Ok(map)
+        let entries = scope_entries(&self.vault().secrets, &names);
+        Ok(variables
+            .into_iter()
+            .map(|(variable, i)| (variable, &entries[i].value))
+            .collect())
     }
 
     pub fn test_policy(&mut self, scope: &str, name: &str) -> Result<bool> {
@@ -604,14 +647,32 @@ impl Client {
 
     /// Re-reads the vault only when the file changed since it was loaded.
     fn refresh(&mut self) -> Result<()> {
+        self.refresh_from(false)
+    }
+
+    /// `refresh`, but always through the path (for writes).
+    fn refresh_exact(&mut self) -> Result<()> {
+        self.refresh_from(true)
+    }
+
+    fn refresh_from(&mut self, look_up_path: bool) -> Result<()> {
+        if let Some(loaded) = &self.loaded {
+            if !look_up_path
+                && loaded.path_checked.elapsed() < PATH_RECHECK
+                && storage::unchanged(&loaded.file, &loaded.stamp)
+            {
+                return Ok(());
+            }
+        }
         let Some(stamp) = storage::stamp(&self.paths.vault)? else {
             self.loaded = None;
             return Err(storage::not_initialized(&self.paths.vault));
         };
-        if self.loaded.as_ref().is_some_and(|l| l.stamp == stamp) {
+        if let Some(loaded) = self.loaded.as_mut().filter(|l| l.stamp == stamp) {
+            loaded.path_checked = Instant::now();
             return Ok(());
         }
-        let (ciphertext, stamp) = storage::read_vault(&self.paths.vault)?;
+        let (ciphertext, stamp, file) = storage::read_vault(&self.paths.vault)?;
         if ciphertext.is_empty() {
             return Err(Error::new(
                 ErrorKind::Decryption,
@@ -623,11 +684,18 @@ impl Client {
         }
         self.decryptions += 1;
         let plaintext = self.credential.decrypt(&ciphertext)?;
+        // Ciphertext, plaintext and the decoded vault need not all be in
+        // memory at once.
+        drop(ciphertext);
         let vault = Vault::decode(&plaintext)?;
+        drop(plaintext);
         self.loaded = Some(Loaded {
             stamp,
+            file,
+            path_checked: Instant::now(),
             vault,
             compiled: HashMap::new(),
+            scope_names: HashMap::new(),
         });
         Ok(())
     }
@@ -671,6 +739,30 @@ impl Client {
         Ok(compiled)
     }
 
+    /// The secret names `policy` (the compiled policy of `scope`) allows,
+    /// sorted; matched once per load, so a scope's reads cost what the
+    /// scope holds rather than what the vault holds.
+    fn scope_names(&mut self, scope: &str, policy: &CompiledPolicy) -> Arc<Vec<String>> {
+        let loaded = self
+            .loaded
+            .as_mut()
+            .expect("refresh() succeeded before use");
+        if let Some(names) = loaded.scope_names.get(scope) {
+            return names.clone();
+        }
+        let names: Arc<Vec<String>> = Arc::new(
+            loaded
+                .vault
+                .secrets
+                .keys()
+                .filter(|name| policy.allows(name))
+                .cloned()
+                .collect(),
+        );
+        loaded.scope_names.insert(scope.to_owned(), names.clone());
+        names
+    }
+
     fn refuse_token(&self) -> Result<()> {
         match self.access {
             Access::Owner => Ok(()),
@@ -700,7 +792,7 @@ impl Client {
         }
         let _lock = WriteLock::acquire(&self.paths)?;
         storage::remove_stale_temporaries(&self.paths.dir);
-        self.refresh()?;
+        self.refresh_exact()?;
         let mut draft = Draft::new(self.vault().clone(), time::now());
         match change(&mut draft) {
             Ok(value) => {
@@ -720,22 +812,34 @@ impl Client {
     /// events. The caller holds the lock.
     fn save(&mut self, mut draft: Draft) -> Result<()> {
         if draft.changed {
-            if self.audit_enabled {
-                self.audit.prepare()?;
-            }
+            // The events are staged first (a damaged log refuses the write
+            // before anything is saved) and written the moment the new
+            // vault is in place.
+            let staged = if self.audit_enabled {
+                self.audit.stage(draft.now, &draft.events)?
+            } else {
+                None
+            };
             draft.vault.modified_at = draft.now;
             let plaintext = draft.vault.encode()?;
             let ciphertext = self.credential.encrypt(&plaintext)?;
-            let stamp = storage::write_vault(&self.paths, &ciphertext)?;
+            let audit = &mut self.audit;
+            let (stamp, file) = storage::write_vault(&self.paths, &ciphertext, || {
+                staged.map_or(Ok(()), |staged| audit.commit(staged))
+            })?;
             let compiled = match self.loaded.take() {
                 Some(old) if old.vault.policies == draft.vault.policies => old.compiled,
                 _ => HashMap::new(),
             };
             self.loaded = Some(Loaded {
                 stamp,
+                file,
+                path_checked: Instant::now(),
                 vault: draft.vault,
                 compiled,
+                scope_names: HashMap::new(),
             });
+            return Ok(());
         }
         self.log(draft.now, &draft.events)
     }
@@ -764,6 +868,54 @@ fn credential_from_env() -> Result<(Credential, Option<PathBuf>)> {
         ErrorKind::AuthFailed,
         "no credentials in the environment: set AUTHY_KEYFILE or AUTHY_PASSPHRASE",
     ))
+}
+
+/// The collision a walk of the names in order meets first, as indices of
+/// (the earlier name, the later one): among the groups of names that share
+/// a variable, the one whose second name comes first. `variables` is
+/// sorted stably by variable, so each group is in name order.
+fn first_collision(variables: &[(String, usize)]) -> Option<(usize, usize)> {
+    let mut found: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < variables.len() {
+        let mut j = i + 1;
+        while j < variables.len() && variables[j].0 == variables[i].0 {
+            j += 1;
+        }
+        if j - i > 1 {
+            let pair = (variables[i].1, variables[i + 1].1);
+            if found.is_none_or(|(_, second)| pair.1 < second) {
+                found = Some(pair);
+            }
+        }
+        i = j;
+    }
+    found
+}
+
+/// The entries of `names` (sorted, all present) in one ordered walk over
+/// the span of the vault they cover, instead of one lookup per name.
+fn scope_entries<'a>(
+    secrets: &'a BTreeMap<String, crate::format::SecretEntry>,
+    names: &[String],
+) -> Vec<&'a crate::format::SecretEntry> {
+    let (Some(first), Some(last)) = (names.first(), names.last()) else {
+        return Vec::new();
+    };
+    let mut wanted = names.iter().peekable();
+    let mut entries = Vec::with_capacity(names.len());
+    let span = secrets.range::<str, _>((
+        std::ops::Bound::Included(first.as_str()),
+        std::ops::Bound::Included(last.as_str()),
+    ));
+    for (name, entry) in span {
+        if wanted.peek().is_some_and(|w| *w == name) {
+            entries.push(entry);
+            wanted.next();
+        }
+    }
+    debug_assert!(wanted.peek().is_none(), "scope names come from this load");
+    entries
 }
 
 fn policy_not_found(name: &str) -> Error {
@@ -803,5 +955,115 @@ fn session_view(record: &SessionRecord) -> SessionView {
         revoked: record.revoked,
         created_at: time::format_z(&record.created_at),
         expires_at: time::format_z(&record.expires_at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &Path, keyfile: &Path) -> Client {
+        Client::open(OpenOptions {
+            dir: Some(dir.to_path_buf()),
+            auth: Auth::Keyfile(keyfile.to_path_buf()),
+            audit_reads: false,
+        })
+        .unwrap()
+    }
+
+    fn naming() -> EnvNaming {
+        EnvNaming {
+            uppercase: true,
+            replace_dash: Some("_".into()),
+            prefix: None,
+        }
+    }
+
+    #[test]
+    fn a_scope_sees_every_write_after_its_names_were_cached() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, key) = (tmp.path().join("v"), tmp.path().join("k"));
+        Client::generate_keyfile(&key).unwrap();
+        let mut a = open(&dir, &key);
+        a.init().unwrap();
+        a.store("app-one", "1".to_owned().into(), false).unwrap();
+        a.create_policy(
+            "app",
+            PolicySpec {
+                allow: vec!["app-*".into()],
+                ..PolicySpec::default()
+            },
+        )
+        .unwrap();
+        let keys = |c: &mut Client| -> Vec<String> {
+            c.build_env_map("app", &naming())
+                .unwrap()
+                .into_keys()
+                .collect()
+        };
+        assert_eq!(keys(&mut a), ["APP_ONE"]);
+        // A write by this client, then one by another client.
+        a.store("app-two", "2".to_owned().into(), false).unwrap();
+        assert_eq!(keys(&mut a), ["APP_ONE", "APP_TWO"]);
+        let mut b = open(&dir, &key);
+        b.remove("app-one").unwrap();
+        assert_eq!(keys(&mut a), ["APP_TWO"]);
+    }
+
+    #[test]
+    fn the_collision_reported_is_the_first_a_walk_of_the_names_meets() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, key) = (tmp.path().join("v"), tmp.path().join("k"));
+        Client::generate_keyfile(&key).unwrap();
+        let mut c = open(&dir, &key);
+        c.init().unwrap();
+        // In name order: B, a-1, a_1, b. "B" and "b" share B but a walk
+        // meets a-1 / a_1 (A_1) first.
+        for name in ["B", "a-1", "a_1", "b"] {
+            c.store(name, "v".to_owned().into(), false).unwrap();
+        }
+        c.create_policy(
+            "all",
+            PolicySpec {
+                allow: vec!["*".into()],
+                ..PolicySpec::default()
+            },
+        )
+        .unwrap();
+        let err = c.build_env_map("all", &naming()).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::EnvNameCollision);
+        assert_eq!(
+            err.message,
+            r#"secrets "a-1" and "a_1" both map to variable "A_1""#
+        );
+        c.remove("a_1").unwrap();
+        let err = c.build_env_map("all", &naming()).unwrap_err();
+        assert_eq!(
+            err.message,
+            r#"secrets "B" and "b" both map to variable "B""#
+        );
+        c.remove("b").unwrap();
+        let map = c.build_env_map("all", &naming()).unwrap();
+        let pairs: Vec<(&str, &str)> = map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(pairs, [("A_1", "v"), ("B", "v")]);
+    }
+
+    #[test]
+    fn a_directory_swapped_on_the_path_is_seen_within_the_recheck_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, key) = (tmp.path().join("v"), tmp.path().join("k"));
+        Client::generate_keyfile(&key).unwrap();
+        let mut reader = open(&dir, &key);
+        reader.init().unwrap();
+        reader.store("s", "old".to_owned().into(), false).unwrap();
+        assert_eq!(reader.get("s").unwrap().as_str(), "old");
+        // Another vault takes the directory's place; the old file is left
+        // as it was, so only the path tells them apart.
+        std::fs::rename(&dir, tmp.path().join("v.old")).unwrap();
+        let mut other = open(&dir, &key);
+        other.init().unwrap();
+        other.store("s", "new".to_owned().into(), false).unwrap();
+        std::thread::sleep(PATH_RECHECK * 2);
+        assert_eq!(reader.get("s").unwrap().as_str(), "new");
     }
 }

@@ -11,6 +11,9 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// Largest keyfile read: an age identity file is well under a kilobyte.
+const MAX_KEYFILE_BYTES: u64 = 64 << 10;
+
 /// What opens the vault. `ikm` is the input keying material from which the
 /// audit and session keys are derived (the format fixes it).
 pub enum Credential {
@@ -29,12 +32,31 @@ impl Credential {
     /// Reads an identity file: a bare `AGE-SECRET-KEY-1…` string, or an
     /// age-keygen file whose `#` comment lines are skipped.
     pub fn from_keyfile(path: &Path) -> Result<Self> {
-        let raw = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+        let cannot_read = |e: std::io::Error| {
             Error::new(
                 ErrorKind::InvalidKeyfile,
                 format!("cannot read keyfile {}: {e}", path.display()),
             )
-        })?);
+        };
+        // Read at most one byte past the limit, so that a huge file or an
+        // endless one (`/dev/zero`, a pipe that never ends) is refused
+        // instead of exhausting memory. Pipes and `/dev/fd/N` stay usable.
+        let file = std::fs::File::open(path).map_err(cannot_read)?;
+        // Sized so that a real identity file never makes it grow (growing
+        // would leave an unzeroed copy of the key behind).
+        let mut raw = Zeroizing::new(String::with_capacity(4096));
+        file.take(MAX_KEYFILE_BYTES + 1)
+            .read_to_string(&mut raw)
+            .map_err(cannot_read)?;
+        if raw.len() as u64 > MAX_KEYFILE_BYTES {
+            return Err(Error::new(
+                ErrorKind::InvalidKeyfile,
+                format!(
+                    "{} is not an age identity file: it is larger than {MAX_KEYFILE_BYTES} bytes",
+                    path.display()
+                ),
+            ));
+        }
         Self::from_identity_text(&raw).map_err(|why| {
             Error::new(
                 ErrorKind::InvalidKeyfile,

@@ -82,6 +82,27 @@ impl WriteOp {
     }
 }
 
+/// Largest secret value accepted on write, in bytes. Every write decrypts
+/// and re-encrypts the whole vault, so values are kept to what secrets
+/// are (keys, certificates, small config files); values already in a vault
+/// are read as they are.
+pub const MAX_VALUE_BYTES: usize = 4 << 20;
+
+/// Refuses a value over [`MAX_VALUE_BYTES`]; the message gives sizes only.
+pub fn validate_value(name: &str, value: &str) -> Result<()> {
+    if value.len() <= MAX_VALUE_BYTES {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::InvalidRequest,
+        format!(
+            "the value for secret {} is {} bytes, over the limit of {MAX_VALUE_BYTES} bytes (4 MiB)",
+            shown_name(name),
+            value.len()
+        ),
+    ))
+}
+
 pub fn secret_not_found(name: &str) -> Error {
     Error::new(
         ErrorKind::SecretNotFound,
@@ -93,6 +114,7 @@ pub fn secret_not_found(name: &str) -> Error {
 /// which also starts again at version 1 (as the authy tool does).
 pub fn store(draft: &mut Draft, name: &str, value: Zeroizing<String>, force: bool) -> Result<()> {
     validate_name("secret", name)?;
+    validate_value(name, &value)?;
     let exists = draft.vault.secrets.contains_key(name);
     if exists && !force {
         return draft.refuse(
@@ -126,6 +148,7 @@ pub fn store(draft: &mut Draft, name: &str, value: Zeroizing<String>, force: boo
 }
 
 pub fn rotate(draft: &mut Draft, name: &str, value: Zeroizing<String>) -> Result<u64> {
+    validate_value(name, &value)?;
     let now = draft.now;
     let Some(entry) = draft.vault.secrets.get_mut(name) else {
         return draft.refuse(

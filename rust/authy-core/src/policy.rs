@@ -1,7 +1,7 @@
 //! Scope policies: a name is allowed when it matches no deny glob and at
 //! least one allow glob. Globs are compiled once per loaded vault.
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::Policy;
@@ -22,7 +22,10 @@ impl CompiledPolicy {
     }
 
     pub fn allows(&self, name: &str) -> bool {
-        !self.deny.is_match(name) && self.allow.is_match(name)
+        // One candidate for both sets (building it is most of a match).
+        let candidate = Candidate::new(name);
+        (self.deny.is_empty() || !self.deny.is_match_candidate(&candidate))
+            && self.allow.is_match_candidate(&candidate)
     }
 }
 
@@ -58,19 +61,35 @@ impl EnvNaming {
     /// Dashes are replaced first, then the name is upper-cased, and the
     /// prefix goes in front last (so the prefix keeps its own case).
     pub fn variable(&self, secret: &str) -> String {
-        let replaced = match &self.replace_dash {
-            Some(with) => secret.replace('-', with),
-            None => secret.to_owned(),
-        };
-        let cased = if self.uppercase {
-            replaced.to_uppercase()
-        } else {
-            replaced
-        };
-        match &self.prefix {
-            Some(prefix) => format!("{prefix}{cased}"),
-            None => cased,
+        // One buffer: the prefix as given, then the name with its dashes
+        // replaced, upper-cased in place (ASCII, the usual case) or through
+        // `to_uppercase` (which the replacement takes part in, as the rule
+        // says: replace first, then upper-case).
+        let prefix = self.prefix.as_deref().unwrap_or("");
+        let mut out = String::with_capacity(prefix.len() + secret.len() + 8);
+        out.push_str(prefix);
+        let start = out.len();
+        match &self.replace_dash {
+            Some(with) => {
+                for (i, piece) in secret.split('-').enumerate() {
+                    if i > 0 {
+                        out.push_str(with);
+                    }
+                    out.push_str(piece);
+                }
+            }
+            None => out.push_str(secret),
         }
+        if self.uppercase {
+            if out[start..].is_ascii() {
+                out[start..].make_ascii_uppercase();
+            } else {
+                let upper = out[start..].to_uppercase();
+                out.truncate(start);
+                out.push_str(&upper);
+            }
+        }
+        out
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -125,5 +144,52 @@ pub fn shown_name(name: &str) -> String {
             end -= 1;
         }
         format!("{:?}…", &name[..end])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EnvNaming;
+
+    /// The naming rule as written: replace, then upper-case, then prefix.
+    fn by_the_rule(naming: &EnvNaming, secret: &str) -> String {
+        let replaced = match &naming.replace_dash {
+            Some(with) => secret.replace('-', with),
+            None => secret.to_owned(),
+        };
+        let cased = if naming.uppercase {
+            replaced.to_uppercase()
+        } else {
+            replaced
+        };
+        format!("{}{cased}", naming.prefix.as_deref().unwrap_or(""))
+    }
+
+    #[test]
+    fn variable_names_follow_the_rule() {
+        let secrets = ["db-url", "a--b-", "straße-ﬁ", "ǆ-x", "-", "", "MiXed_1-2"];
+        for uppercase in [true, false] {
+            for replace_dash in [
+                None,
+                Some("_".to_owned()),
+                Some("-ß".to_owned()),
+                Some(String::new()),
+            ] {
+                for prefix in [None, Some("app_".to_owned()), Some("ß-".to_owned())] {
+                    let naming = EnvNaming {
+                        uppercase,
+                        replace_dash: replace_dash.clone(),
+                        prefix,
+                    };
+                    for secret in secrets {
+                        assert_eq!(
+                            naming.variable(secret),
+                            by_the_rule(&naming, secret),
+                            "{secret:?} {naming:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -88,8 +88,24 @@ pub fn stamp(path: &Path) -> Result<Option<Stamp>> {
     }
 }
 
-/// Reads the vault file and the stamp of exactly the bytes read.
-pub fn read_vault(path: &Path) -> Result<(Vec<u8>, Stamp)> {
+/// Whether `file`, the open vault file whose contents were loaded when its
+/// stamp was `stamp`, is still linked and unchanged: one `fstat`, without
+/// the path lookup of [`stamp`]. A write in place changes the size or the
+/// times; a rename over the vault or a delete unlinks the file (no link
+/// left); a rename of the file itself or a new hard link changes its
+/// ctime. What it cannot see is the path being pointed elsewhere (a
+/// directory on it swapped, a symlink changed): callers also compare the
+/// path's stamp from time to time.
+pub fn unchanged(file: &File, stamp: &Stamp) -> bool {
+    match file.metadata() {
+        Ok(meta) => meta.nlink() > 0 && Stamp::of(&meta) == *stamp,
+        Err(_) => false,
+    }
+}
+
+/// Reads the vault file and the stamp of exactly the bytes read; the file
+/// stays open for [`unchanged`].
+pub fn read_vault(path: &Path) -> Result<(Vec<u8>, Stamp, File)> {
     let file = File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => not_initialized(path),
         _ => Error::io("open", path, &e),
@@ -105,7 +121,7 @@ pub fn read_vault(path: &Path) -> Result<(Vec<u8>, Stamp)> {
     (&file)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io("read", path, &e))?;
-    Ok((bytes, Stamp::of(&meta)))
+    Ok((bytes, Stamp::of(&meta), file))
 }
 
 pub fn not_initialized(path: &Path) -> Error {
@@ -163,9 +179,19 @@ pub fn remove_stale_temporaries(dir: &Path) {
     }
 }
 
-/// Replaces the vault file: unique temporary (0600), fsync, rename, fsync
-/// of the directory. Returns the stamp of the new file.
-pub fn write_vault(paths: &Paths, bytes: &[u8]) -> Result<Stamp> {
+/// Replaces the vault file: unique temporary (0600), fsync, rename,
+/// `after_rename` (the audit append), fsync of the directory. Returns the
+/// stamp of the new file and the file, open (for [`unchanged`]).
+///
+/// The audit lines go in right after the rename, before the directory
+/// sync: a writer killed between the two would lose them (the chain stays
+/// valid), so the caller stages them beforehand and only their `write` is
+/// left in that window.
+pub fn write_vault(
+    paths: &Paths,
+    bytes: &[u8],
+    after_rename: impl FnOnce() -> Result<()>,
+) -> Result<(Stamp, File)> {
     let temp = paths.dir.join(format!(
         "{TEMP_PREFIX}{}.{:016x}",
         std::process::id(),
@@ -175,16 +201,21 @@ pub fn write_vault(paths: &Paths, bytes: &[u8]) -> Result<Stamp> {
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
-    result?;
+    let file = result?;
+    let logged = after_rename();
     let dir = File::open(&paths.dir).map_err(|e| Error::io("open directory", &paths.dir, &e))?;
     dir.sync_all()
         .map_err(|e| Error::io("sync directory", &paths.dir, &e))?;
+    logged?;
     let meta = fs::metadata(&paths.vault).map_err(|e| Error::io("stat", &paths.vault, &e))?;
-    Ok(Stamp::of(&meta))
+    Ok((Stamp::of(&meta), file))
 }
 
-fn write_then_rename(temp: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes, syncs and renames the temporary; returns it open (it is now
+/// the vault file).
+fn write_then_rename(temp: &Path, target: &Path, bytes: &[u8]) -> Result<File> {
     let mut file = OpenOptions::new()
+        .read(true)
         .write(true)
         .create_new(true)
         .mode(0o600)
@@ -198,7 +229,8 @@ fn write_then_rename(temp: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
     file.set_modified(next_mtime(target))
         .map_err(|e| Error::io("set the time of", temp, &e))?;
     file.sync_all().map_err(|e| Error::io("sync", temp, &e))?;
-    fs::rename(temp, target).map_err(|e| Error::io("replace", target, &e))
+    fs::rename(temp, target).map_err(|e| Error::io("replace", target, &e))?;
+    Ok(file)
 }
 
 fn next_mtime(replaced: &Path) -> SystemTime {
@@ -224,4 +256,76 @@ pub fn write_private(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
     file.write_all(bytes)
         .and_then(|_| file.sync_all())
         .map_err(|e| Error::io("write", path, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A "vault" file with some bytes, loaded the way the client loads it.
+    fn loaded(dir: &Path) -> (PathBuf, Stamp, File) {
+        let path = dir.join(VAULT_FILE);
+        fs::write(&path, b"first").unwrap();
+        let (_, stamp, file) = read_vault(&path).unwrap();
+        (path, stamp, file)
+    }
+
+    #[test]
+    fn an_untouched_file_is_unchanged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_, stamp, file) = loaded(tmp.path());
+        assert!(unchanged(&file, &stamp));
+    }
+
+    #[test]
+    fn a_rename_over_the_file_is_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (path, stamp, file) = loaded(tmp.path());
+        let other = tmp.path().join("next");
+        fs::write(&other, b"first").unwrap();
+        fs::rename(&other, &path).unwrap();
+        assert!(
+            !unchanged(&file, &stamp),
+            "the replaced file still looked current"
+        );
+    }
+
+    #[test]
+    fn a_delete_is_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (path, stamp, file) = loaded(tmp.path());
+        fs::remove_file(&path).unwrap();
+        assert!(!unchanged(&file, &stamp));
+    }
+
+    #[test]
+    fn a_write_in_place_is_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (path, stamp, file) = loaded(tmp.path());
+        fs::write(&path, b"second, longer").unwrap();
+        assert!(!unchanged(&file, &stamp));
+    }
+
+    #[test]
+    fn moving_the_file_away_is_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (path, stamp, file) = loaded(tmp.path());
+        // A rename changes the ctime of the file renamed, even though it
+        // keeps its link.
+        std::thread::sleep(Duration::from_millis(20));
+        fs::rename(&path, tmp.path().join("elsewhere")).unwrap();
+        assert!(!unchanged(&file, &stamp));
+    }
+
+    #[test]
+    fn a_new_vault_from_write_vault_is_unchanged_until_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = Paths::new(tmp.path().to_path_buf());
+        let (first, file) = write_vault(&paths, b"one", || Ok(())).unwrap();
+        assert_eq!(stamp(&paths.vault).unwrap(), Some(first));
+        assert!(unchanged(&file, &first));
+        let (next, _) = write_vault(&paths, b"two", || Ok(())).unwrap();
+        assert_ne!(next, first);
+        assert!(!unchanged(&file, &first));
+    }
 }

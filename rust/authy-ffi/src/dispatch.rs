@@ -1,10 +1,12 @@
 //! Turns a parsed request into one engine call and its JSON response.
 
 use serde::de::DeserializeOwned;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use zeroize::Zeroizing;
 
 use authy_core::{Client, EnvNaming, Error, ErrorKind, PolicyChanges, PolicySpec};
 
-use crate::envelope::success;
+use crate::envelope::{success, success_sized};
 use crate::handles;
 use crate::request::Request;
 
@@ -73,8 +75,15 @@ pub fn call(handle: u64, request: Request) -> Result<Vec<u8>, Error> {
 fn on_client(client: &mut Client, request: Request) -> Result<Vec<u8>, Error> {
     match request {
         Request::Init {} => success(&client.init()?),
-        Request::Get { name } => success(&client.get(&name)?),
-        Request::GetOrNull { name } => success(&client.get_or_null(&name)?),
+        // The value is serialized from the vault, not from a copy of it.
+        Request::Get { name } => match client.get_or_null_ref(&name)? {
+            Some(value) => success_sized(value, value.len() + 32),
+            None => Err(authy_core::ops::secret_not_found(&name)),
+        },
+        Request::GetOrNull { name } => {
+            let value = client.get_or_null_ref(&name)?;
+            success_sized(&value, value.map_or(0, |v| v.len()) + 32)
+        }
         Request::Store { name, value, force } => success(&client.store(&name, value, force)?),
         Request::Remove { name } => success(&client.remove(&name)?),
         Request::Rotate { name, value } => success(&client.rotate(&name, value)?),
@@ -84,14 +93,21 @@ fn on_client(client: &mut Client, request: Request) -> Result<Vec<u8>, Error> {
             uppercase,
             replace_dash,
             prefix,
-        } => success(&client.build_env_map(
-            &scope,
-            &EnvNaming {
-                uppercase,
-                replace_dash,
-                prefix,
-            },
-        )?),
+        } => {
+            let entries = client.env_map_entries(
+                &scope,
+                &EnvNaming {
+                    uppercase,
+                    replace_dash,
+                    prefix,
+                },
+            )?;
+            let size = entries
+                .iter()
+                .map(|(variable, value)| variable.len() + value.len() + 8)
+                .sum::<usize>();
+            success_sized(&EnvMap(&entries), size + 64)
+        }
         Request::TestPolicy { scope, name } => success(&client.test_policy(&scope, &name)?),
         Request::CreatePolicy {
             name,
@@ -142,6 +158,20 @@ fn on_client(client: &mut Client, request: Request) -> Result<Vec<u8>, Error> {
         }
         #[cfg(debug_assertions)]
         Request::DebugPanic {} => unreachable!("handled without a client"),
+    }
+}
+
+/// An env map as a JSON object, written from values borrowed from the
+/// vault (the same bytes as serializing the map `build_env_map` returns).
+struct EnvMap<'a>(&'a [(String, &'a Zeroizing<String>)]);
+
+impl Serialize for EnvMap<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (variable, value) in self.0 {
+            map.serialize_entry(variable, value.as_str())?;
+        }
+        map.end()
     }
 }
 

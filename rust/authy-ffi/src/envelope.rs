@@ -31,12 +31,57 @@ struct Failure<'a> {
 /// The JSON of a successful response. The caller zeroes the bytes after
 /// copying them out (they may hold secret values).
 pub fn success<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(&Success { ok: true, value }).map_err(|e| {
+    success_sized(value, 128)
+}
+
+/// [`success`] into a buffer of `capacity` bytes to start with: a good
+/// guess saves growing it (and copying the bytes) while serializing.
+pub fn success_sized<T: Serialize>(value: &T, capacity: usize) -> Result<Vec<u8>, Error> {
+    let mut out = Scrubbed(Vec::with_capacity(capacity));
+    serde_json::to_writer(&mut out, &Success { ok: true, value }).map_err(|e| {
         Error::new(
             ErrorKind::Internal,
             format!("cannot encode response: {}", json_problem(&e)),
         )
-    })
+    })?;
+    Ok(out.0)
+}
+
+/// A growing buffer that zeroes the old allocation each time it moves to a
+/// bigger one, so no partial copy of a response (secret values included)
+/// is left in freed memory.
+struct Scrubbed(Vec<u8>);
+
+impl Scrubbed {
+    #[cold]
+    fn grow(&mut self, more: usize) {
+        let needed = self.0.len() + more;
+        let mut bigger = Vec::with_capacity(needed.max(self.0.capacity() * 2));
+        bigger.extend_from_slice(&self.0);
+        self.0.zeroize();
+        self.0 = bigger;
+    }
+}
+
+impl std::io::Write for Scrubbed {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if self.0.capacity() - self.0.len() < bytes.len() {
+            self.grow(bytes.len());
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 pub fn failure(err: &Error) -> Vec<u8> {
@@ -106,6 +151,20 @@ mod tests {
     use super::*;
 
     const BODY: &[u8] = br#"{"ok":true,"value":"not-a-real-secret"}"#;
+
+    #[test]
+    fn a_response_that_outgrows_its_buffer_is_the_same_json() {
+        let value = "x\"y\\z\n".repeat(500);
+        let expected =
+            serde_json::to_vec(&serde_json::json!({"ok": true, "value": value})).unwrap();
+        for capacity in [0, 1, 7, 128, 10_000] {
+            assert_eq!(
+                success_sized(&value, capacity).unwrap(),
+                expected,
+                "capacity {capacity}"
+            );
+        }
+    }
 
     #[test]
     fn into_raw_lays_out_a_length_then_the_bytes() {

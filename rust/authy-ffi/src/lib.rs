@@ -98,7 +98,11 @@ pub unsafe extern "C" fn authy_open(request: *const u8, len: usize) -> *mut u8 {
 pub unsafe extern "C" fn authy_call(handle: u64, request: *const u8, len: usize) -> *mut u8 {
     respond(|| {
         let bytes = request_bytes(request, len)?;
-        dispatch::call(handle, dispatch::parse(bytes)?)
+        let request = match request::Request::parse_hot(bytes) {
+            Some(hot) => hot,
+            None => dispatch::parse(bytes)?,
+        };
+        dispatch::call(handle, request)
     })
 }
 
