@@ -22,7 +22,7 @@ step "Rust: fmt, clippy, tests, release build"
 step "TypeScript: fmt, lint, check, doc lint, README code blocks"
 "$deno" fmt --check
 "$deno" lint
-"$deno" check mod.ts ffi/ tests/deno/ tests/suite/ examples/demo.ts
+"$deno" check mod.ts ffi/ tests/deno/ tests/suite/ examples/demo.ts bench/run.ts bench/deno_bench.ts
 node_modules/.bin/tsc -p tsconfig.bun.json
 node_modules/.bin/tsc -p tsconfig.node.json
 "$deno" check --doc-only README.md
