@@ -5,14 +5,10 @@
  * @module
  */
 
-import process from "node:process";
-
 import { installLoader } from "../ffi/native.ts";
 import { createLoader } from "../ffi/loader.ts";
-import { localBuildPath } from "../ffi/library.ts";
-import { archName, osName } from "../ffi/platform.ts";
+import { processHost } from "../ffi/platform.ts";
 import type { NativeLibrary } from "../ffi/symbols.ts";
-import { installedPlatformLibrary } from "../ffi/packages.ts";
 import { bindBun } from "./bind.ts";
 import { offThread } from "./offthread.ts";
 
@@ -51,16 +47,6 @@ function bind(path: string): NativeLibrary {
   };
 }
 
-const os = osName(process.platform);
-const arch = archName(process.arch);
-
-installLoader(createLoader({
-  os,
-  arch,
-  readEnv: (name) => process.env[name],
-  load: bind,
-  developmentPaths: () => localBuildPath(os),
-  packagedPaths: () => installedPlatformLibrary(os, arch),
-}));
+installLoader(createLoader(processHost(bind)));
 
 export * from "../ffi/public.ts";

@@ -5,17 +5,13 @@
  * @module
  */
 
-import process from "node:process";
-
 import koffi from "koffi";
 
 import { installLoader } from "../ffi/native.ts";
 import { createLoader } from "../ffi/loader.ts";
-import { localBuildPath } from "../ffi/library.ts";
-import { archName, osName } from "../ffi/platform.ts";
+import { processHost } from "../ffi/platform.ts";
 import { RESPONSE_HEADER_BYTES, type SymbolName, symbols } from "../ffi/symbols.ts";
 import type { NativeLibrary } from "../ffi/symbols.ts";
-import { installedPlatformLibrary } from "../ffi/packages.ts";
 
 /** C type names of the symbol table's types. */
 const cTypes: Record<string, string> = {
@@ -69,16 +65,6 @@ function bind(path: string): NativeLibrary {
   };
 }
 
-const os = osName(process.platform);
-const arch = archName(process.arch);
-
-installLoader(createLoader({
-  os,
-  arch,
-  readEnv: (name) => process.env[name],
-  load: bind,
-  developmentPaths: () => localBuildPath(os),
-  packagedPaths: () => installedPlatformLibrary(os, arch),
-}));
+installLoader(createLoader(processHost(bind)));
 
 export * from "../ffi/public.ts";
