@@ -1,14 +1,16 @@
 //! Scope policies: a name is allowed when it matches no deny glob and at
 //! least one allow glob. Globs are compiled once per loaded vault.
 
-use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Candidate, GlobBuilder, GlobMatcher};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::Policy;
 
+/// Each glob is matched on its own: GlobSet's extension shortcut misses
+/// names such as `..` for `*.`, which the full match gets right.
 pub struct CompiledPolicy {
-    allow: GlobSet,
-    deny: GlobSet,
+    allow: Vec<GlobMatcher>,
+    deny: Vec<GlobMatcher>,
     pub run_only: bool,
 }
 
@@ -24,29 +26,29 @@ impl CompiledPolicy {
     pub fn allows(&self, name: &str) -> bool {
         // One candidate for both sets (building it is most of a match).
         let candidate = Candidate::new(name);
-        (self.deny.is_empty() || !self.deny.is_match_candidate(&candidate))
-            && self.allow.is_match_candidate(&candidate)
+        !self.deny.iter().any(|g| g.is_match_candidate(&candidate))
+            && self.allow.iter().any(|g| g.is_match_candidate(&candidate))
     }
 }
 
 /// Shell-style globs where `*` also crosses `/`; a bad pattern is an error.
-pub fn compile_globs(patterns: &[String]) -> Result<GlobSet> {
-    let mut set = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = GlobBuilder::new(pattern)
-            .literal_separator(false)
-            .backslash_escape(true)
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::InvalidPattern,
-                    format!("invalid glob pattern {pattern:?}: {}", e.kind()),
-                )
-            })?;
-        set.add(glob);
-    }
-    set.build()
-        .map_err(|e| Error::new(ErrorKind::InvalidPattern, format!("invalid glob set: {e}")))
+pub fn compile_globs(patterns: &[String]) -> Result<Vec<GlobMatcher>> {
+    patterns
+        .iter()
+        .map(|pattern| {
+            GlobBuilder::new(pattern)
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()
+                .map(|glob| glob.compile_matcher())
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidPattern,
+                        format!("invalid glob pattern {pattern:?}: {}", e.kind()),
+                    )
+                })
+        })
+        .collect()
 }
 
 /// Options for turning secret names into environment variable names.

@@ -355,3 +355,23 @@ fn names_are_validated() {
     // Unicode, spaces and slashes are fine.
     store(&mut c, "ünï cødé/name with spaces", "v");
 }
+
+#[test]
+fn dot_only_names_match_like_any_other() {
+    // A GlobSet shortcut once let `*.` miss `..`; found by the property tests.
+    let v = KeyVault::new();
+    let mut client = v.client();
+    for name in ["..", ".", "a."] {
+        client.store(name, "dots".to_owned().into(), false).unwrap();
+    }
+    client
+        .create_policy(
+            "dots",
+            PolicySpec {
+                allow: vec!["*.".to_owned()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(client.list(Some("dots")).unwrap(), vec![".", "..", "a."]);
+}
