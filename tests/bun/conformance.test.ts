@@ -4,7 +4,7 @@ import { test } from "bun:test";
 
 import * as vault from "../../bun/mod.ts";
 import { conformanceSuite } from "../suite/suite.ts";
-import { runBunChild } from "./child_process.ts";
+import { runSameRuntime } from "../suite/spawn.ts";
 
 const childScript = new URL("../suite/child.ts", import.meta.url).pathname;
 const entry = new URL("../../bun/mod.ts", import.meta.url).pathname;
@@ -14,5 +14,5 @@ conformanceSuite({
   // Passphrase cases run scrypt a dozen times; no test asserts a time.
   test: (name, fn) => test(name, fn, 180_000),
   vault,
-  runChild: (command, args, env) => runBunChild([childScript, entry, command, ...args], env),
+  runChild: (command, args, env) => runSameRuntime([childScript, entry, command, ...args], env),
 });

@@ -6,27 +6,17 @@ import assert from "node:assert/strict";
 import * as vault from "../../mod.ts";
 import { keyfileVault } from "../suite/fixtures.ts";
 import type { ChildResult } from "../suite/harness.ts";
-import { runCommand, runDenoChild } from "./child_process.ts";
+import { runCommand } from "./child_process.ts";
+import { childCommand, type Runtime } from "./runtimes.ts";
 
-const root = new URL("../..", import.meta.url);
-const childScript = new URL("tests/suite/child.ts", root);
+const childScript = new URL("../suite/child.ts", import.meta.url).pathname;
 
-function inDeno(command: string, args: string[]): Promise<ChildResult> {
-  return runDenoChild(
-    ["--allow-ffi", "--allow-env=HOME", `--allow-read=${root.pathname}`],
-    childScript,
-    [new URL("mod.ts", root).href, command, ...args],
-  );
+function inRuntime(runtime: Runtime, command: string, args: string[]): Promise<ChildResult> {
+  return runCommand(...childCommand(runtime, childScript, [command, ...args]));
 }
 
-function inBun(command: string, args: string[]): Promise<ChildResult> {
-  return runCommand(new URL("node_modules/.bin/bun", root).pathname, [
-    childScript.pathname,
-    new URL("bun/mod.ts", root).pathname,
-    command,
-    ...args,
-  ]);
-}
+const inDeno = (command: string, args: string[]) => inRuntime("deno", command, args);
+const inBun = (command: string, args: string[]) => inRuntime("bun", command, args);
 
 Deno.test("a vault written from Bun reads in Deno, and the other way round", async () => {
   const v = keyfileVault(vault);

@@ -14,25 +14,14 @@ import { join, relative } from "node:path";
 
 import * as vault from "../../mod.ts";
 import { tempDir } from "../suite/fixtures.ts";
+import { childCommand } from "./runtimes.ts";
 
 const root = new URL("../..", import.meta.url);
 const script = new URL("tests/suite/hygiene_child.ts", root).pathname;
 
 const RUNTIMES: Record<string, (args: string[]) => [string, string[]]> = {
-  deno: (args) => [Deno.execPath(), [
-    "run",
-    "--quiet",
-    "--no-config",
-    "--allow-ffi",
-    `--allow-read=${root.pathname}`,
-    script,
-    new URL("mod.ts", root).href,
-    ...args,
-  ]],
-  bun: (args) => [
-    new URL("node_modules/.bin/bun", root).pathname,
-    [script, new URL("bun/mod.ts", root).pathname, ...args],
-  ],
+  deno: (args) => childCommand("deno", script, args),
+  bun: (args) => childCommand("bun", script, args),
 };
 
 /** Runs a child under `umask 000`, with `input` on its stdin. */

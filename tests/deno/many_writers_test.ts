@@ -9,26 +9,15 @@ import assert from "node:assert/strict";
 
 import * as vault from "../../mod.ts";
 import { keyfileVault } from "../suite/fixtures.ts";
+import { childCommand } from "./runtimes.ts";
 
 const root = new URL("../..", import.meta.url);
 const script = new URL("tests/suite/stress_child.ts", root).pathname;
 
 /** How each runtime runs the child script (Node joins with one entry here). */
 const RUNTIMES: Record<string, (args: string[]) => [string, string[]]> = {
-  deno: (args) => [Deno.execPath(), [
-    "run",
-    "--quiet",
-    "--no-config",
-    "--allow-ffi",
-    `--allow-read=${root.pathname}`,
-    script,
-    new URL("mod.ts", root).href,
-    ...args,
-  ]],
-  bun: (args) => [
-    new URL("node_modules/.bin/bun", root).pathname,
-    [script, new URL("bun/mod.ts", root).pathname, ...args],
-  ],
+  deno: (args) => childCommand("deno", script, args),
+  bun: (args) => childCommand("bun", script, args),
 };
 
 const WRITERS = 8;

@@ -6,7 +6,7 @@ import { test } from "bun:test";
 
 import * as vault from "@authy/vault";
 import { conformanceSuite } from "../suite/suite.ts";
-import { runBunChild } from "../bun/child_process.ts";
+import { runSameRuntime } from "../suite/spawn.ts";
 
 const childScript = new URL("../suite/child.js", import.meta.url).pathname;
 
@@ -15,5 +15,5 @@ conformanceSuite({
   test: (name, fn) => test(name, fn, 180_000),
   vault,
   runChild: (command, args, env) =>
-    runBunChild([childScript, "@authy/vault", command, ...args], env),
+    runSameRuntime([childScript, "@authy/vault", command, ...args], env),
 });

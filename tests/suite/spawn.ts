@@ -1,12 +1,12 @@
-// Starts a Bun child with a clean environment (PATH plus what the test
-// passes).
+// Starts a child of the running runtime (Bun or Node) with a clean
+// environment (PATH plus what the test passes).
 
 import { spawn } from "node:child_process";
 import process from "node:process";
 
-import type { ChildResult } from "../suite/harness.ts";
+import type { ChildResult } from "./harness.ts";
 
-export function runBunChild(
+export function runSameRuntime(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<ChildResult> {
